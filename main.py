@@ -1,0 +1,73 @@
+"""Builds the app: settings, database, caches and routers. Nothing happens at import time but
+building the FastAPI object; the lifespan does the I/O."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from config import Settings, get_settings
+from database.bootstrap import migrate_and_seed
+from database.database import make_engine, make_sessionmaker
+from errors import AppError
+from middleware import BodySizeLimitMiddleware
+from routers import auth, health
+from services.config_cache import ConfigCache
+from services.seed_service import seed
+
+log = logging.getLogger("assistants_admin")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    await asyncio.to_thread(migrate_and_seed, settings.database_url, lambda conn: seed(conn, settings))
+    engine = make_engine(settings.database_url)
+    sessionmaker = make_sessionmaker(engine)
+    cache = ConfigCache(sessionmaker, settings.config_poll_interval_seconds)
+    await cache.refresh_version()
+    app.state.engine, app.state.sessionmaker, app.state.cache = engine, sessionmaker, cache
+    poller = asyncio.create_task(cache.poll_forever(), name="config-version-poller")
+    try:
+        yield
+    finally:
+        poller.cancel()
+        await engine.dispose()
+
+
+async def app_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers)
+
+
+async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # FastAPI's envelope without `input`: it may hold undecodable bytes or a secret (an api_key).
+    errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()]
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+
+async def unexpected_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return JSONResponse({"detail": "Internal server error; the incident was logged"}, status_code=500)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = FastAPI(title="Virtual Assistants Admin", version="1.0.0", lifespan=lifespan,
+                  description="Manage applications, assistants, LLM providers, models and keys at run time.")
+    app.state.settings = settings or get_settings()
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=app.state.settings.max_request_body_bytes)
+    app.add_exception_handler(AppError, app_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)
+    for router in (health.router, auth.router):
+        app.include_router(router)
+    return app
+
+
+app = create_app()

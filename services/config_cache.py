@@ -1,0 +1,71 @@
+"""Per-worker cache of configuration read on the hot path (users, assistants, providers...).
+
+Invalidation is a cheap version check: every admin write bumps `config_state.version` in its own
+transaction, and each worker polls that one-row table every CONFIG_POLL_INTERVAL_SECONDS (0.5 s by
+default), dropping everything when it moved. It works the same on SQLite and PostgreSQL, across
+workers and hosts, needs no extra server and no long-lived LISTEN connection, and costs one indexed
+primary-key read per worker per interval; a write made by this worker is seen at once."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from repositories import config_state_repository
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class ConfigCache:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], poll_interval: float) -> None:
+        self._sessionmaker = sessionmaker
+        self._poll_interval = poll_interval
+        self._entries: dict[Hashable, Any] = {}
+        self._generation = 0
+        self.version = -1
+        self.listeners: list[Callable[[], None]] = []
+
+    async def get(self, key: Hashable, loader: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        try:
+            return self._entries[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        generation = self._generation
+        async with self._sessionmaker() as session:
+            value = await loader(session)
+        # A change that landed while we were loading makes this value stale: don't keep it.
+        if generation == self._generation:
+            self._entries[key] = value
+        return value
+
+    def invalidate(self) -> None:
+        self._entries.clear()
+        self._generation += 1
+        for listener in self.listeners:
+            listener()
+
+    async def refresh_version(self) -> None:
+        async with self._sessionmaker() as session:
+            version = await config_state_repository.get_version(session)
+        if version != self.version:
+            self.version = version
+            self.invalidate()
+
+    async def poll_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._poll_interval)
+            try:
+                await self.refresh_version()
+            except (SQLAlchemyError, OSError) as exc:  # database briefly away: keep serving, retry
+                log.warning("config version check failed: %s", type(exc).__name__)
+
+
+async def commit_change(session: AsyncSession, cache: ConfigCache) -> None:
+    """Commit an admin write and tell every worker (this one at once, the others by polling)."""
+    await config_state_repository.bump_version(session)
+    await session.commit()
+    cache.invalidate()
