@@ -12,6 +12,9 @@
         ├── ProviderTimeout (504)
         ├── ProviderBadResponse (502)  upstream 5xx or an unparseable answer
         └── SandboxError (502)         dynamic provider code failed or was refused
+            ├── ProviderCodeFailed (502)   the admin's code raised, returned junk or crashed
+            ├── SandboxTimeout (504)       the code did not answer in time (its worker is replaced)
+            └── SandboxUnavailable (503)   no sandbox on this machine: running code is refused
 """
 
 from typing import Any
@@ -102,3 +105,21 @@ class ProviderBadResponse(ProviderError):
 
 class SandboxError(ProviderError):
     status_code = 502
+
+
+class ProviderCodeFailed(SandboxError):
+    """The dynamic provider's own code failed; `output` is what it printed (secrets masked)."""
+
+    def __init__(self, detail: str, *, kind: str = "exception", output: str = "", traceback: str = "") -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.output = output
+        self.traceback = traceback
+
+
+class SandboxTimeout(SandboxError):
+    status_code = 504
+
+
+class SandboxUnavailable(SandboxError):
+    status_code = 503
