@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the project needs beyond Python: bubblewrap (the dynamic-provider sandbox),
-# and, with --browser, Chromium for the panel's end-to-end tests. Skips what is already there.
+# with --browser, Chromium for the panel's end-to-end tests, and with --bench, wrk for the
+# benchmarks. Skips what is already there.
 set -euo pipefail
 want=()
 command -v bwrap >/dev/null 2>&1 || want+=(bubblewrap)
 command -v ip >/dev/null 2>&1 || want+=(iproute2)
+if [[ "${1:-}" == "--bench" ]]; then
+  command -v wrk >/dev/null 2>&1 || want+=(wrk)
+fi
 if [[ "${1:-}" == "--browser" ]]; then
   command -v chromium >/dev/null 2>&1 || want+=(chromium)
 fi
