@@ -16,7 +16,7 @@ from database.bootstrap import migrate_and_seed
 from database.database import make_engine, make_sessionmaker
 from errors import AppError
 from middleware import BodySizeLimitMiddleware
-from routers import auth, health
+from routers import admin, auth, health
 from services.config_cache import ConfigCache
 from services.seed_service import seed
 
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
-    for router in (health.router, auth.router):
+    for router in (health.router, auth.router, admin.router):
         app.include_router(router)
     return app
 

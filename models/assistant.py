@@ -1,0 +1,85 @@
+"""Assistant schemas. The assistant's own provider `api_key` is write-only: it goes in on create or
+update and comes back only as `has_api_key`."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from models.application import DbId, Endpoint, Name, Text, clean_text
+
+StopText = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(clean_text)]
+SecretText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4096), AfterValidator(clean_text)]
+
+
+class AssistantConfig(BaseModel):
+    """Generation settings. Unknown keys are refused so a typo ("temprature") fails loudly here
+    instead of being ignored at the provider."""
+
+    model_config = ConfigDict(extra="forbid")
+    temperature: float | None = Field(None, ge=0, le=2, allow_inf_nan=False)
+    max_tokens: int | None = Field(None, ge=1, le=2_147_483_647,
+                                   description="At most the model's max_tokens")
+    top_p: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    stop: StopText | list[StopText] | None = Field(None, max_length=16)
+    history_window: int | None = Field(None, ge=0, le=200,
+                                       description="How many earlier messages are sent with each question")
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class AssistantCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    name: Name
+    application_id: DbId
+    model_id: DbId
+    description: Text | None = None
+    system_prompt: Text | None = None
+    endpoint: Endpoint | None = None
+    is_streaming: bool = False
+    is_active: bool = True
+    config: AssistantConfig = Field(default_factory=AssistantConfig)
+    api_key: SecretText | None = Field(None, description="Write-only; stored encrypted. Empty or null: none")
+
+
+class AssistantUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    name: Name = None  # type: ignore[assignment]
+    application_id: DbId = None  # type: ignore[assignment]
+    model_id: DbId = None  # type: ignore[assignment]
+    description: Text | None = None
+    system_prompt: Text | None = None
+    endpoint: Endpoint | None = None
+    is_streaming: bool = None  # type: ignore[assignment]
+    is_active: bool = None  # type: ignore[assignment]
+    config: AssistantConfig = None  # type: ignore[assignment]
+    api_key: SecretText | None = Field(None, description="Write-only. Omitted: unchanged; empty or null: cleared")
+
+
+class AssistantPublic(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+    id: int
+    name: str
+    slug: str
+    description: str | None
+    system_prompt: str | None
+    application_id: int
+    application_name: str
+    model_id: int
+    model_name: str
+    provider_id: int
+    provider_name: str
+    endpoint: str | None
+    is_streaming: bool
+    is_active: bool
+    config: dict[str, Any]
+    has_api_key: bool
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssistantsPublic(BaseModel):
+    data: list[AssistantPublic]
+    count: int
