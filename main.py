@@ -16,8 +16,13 @@ from database.bootstrap import migrate_and_seed
 from database.database import make_engine, make_sessionmaker
 from errors import AppError
 from middleware import BodySizeLimitMiddleware
-from routers import admin, auth, health
+from panel import install_panel
+from providers.dynamic import DynamicProviders
+from providers import LLMFactory
+from routers import admin, apps, auth, chat, health, moneytracker, openapi_docs, suncar
+from services.chat_service import ChatService
 from services.config_cache import ConfigCache
+from services.conversation_service import ConversationWriter
 from services.seed_service import seed
 
 log = logging.getLogger("assistants_admin")
@@ -32,11 +37,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     cache = ConfigCache(sessionmaker, settings.config_poll_interval_seconds)
     await cache.refresh_version()
     app.state.engine, app.state.sessionmaker, app.state.cache = engine, sessionmaker, cache
-    poller = asyncio.create_task(cache.poll_forever(), name="config-version-poller")
+    factory = app.state.llm_factory = LLMFactory()
+    # Sandbox workers for dynamic providers, registered in the same LLM factory as the built-ins.
+    app.state.dynamic_providers = await DynamicProviders.start(settings, sessionmaker, cache, factory=factory)
+    writer = ConversationWriter(sessionmaker)
+    app.state.chat_service = ChatService(settings, cache, factory, sessionmaker, writer)
+    tasks = [asyncio.create_task(cache.poll_forever(), name="config-version-poller"),
+             asyncio.create_task(writer.run_forever(), name="conversation-writer")]
     try:
         yield
     finally:
-        poller.cancel()
+        for task in tasks:
+            task.cancel()
+        await app.state.dynamic_providers.aclose()
+        await factory.aclose()
         await engine.dispose()
 
 
@@ -58,15 +72,22 @@ async def unexpected_error_handler(_request: Request, exc: Exception) -> JSONRes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    # /openapi.json and /docs are served by routers.openapi_docs (per-application tags, local assets).
     app = FastAPI(title="Virtual Assistants Admin", version="1.0.0", lifespan=lifespan,
-                  description="Manage applications, assistants, LLM providers, models and keys at run time.")
+                  description="Manage applications, assistants, LLM providers, models and keys at run time.",
+                  openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings or get_settings()
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=app.state.settings.max_request_body_bytes)
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
-    for router in (health.router, auth.router, admin.router):
+    for router in (health.router, auth.router, admin.router, chat.router, apps.router, suncar.router,
+                   moneytracker.router, openapi_docs.router):
         app.include_router(router)
+    openapi_docs.mount_docs_assets(app)
+    install_panel(app)  # the admin web panel under /panel/ (before the catch-all below)
+    # Admin-defined endpoint paths: a catch-all, so it must stay the last route.
+    app.include_router(apps.endpoints_router)
     return app
 
 

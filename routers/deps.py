@@ -11,6 +11,7 @@ from config import Settings
 from errors import PermissionDenied, Unauthenticated
 from services import auth_service
 from services.auth_service import Caller, UserSnapshot
+from services.chat_service import ChatService
 from services.config_cache import ConfigCache
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/login", auto_error=False)
@@ -65,3 +66,10 @@ async def get_caller(request: Request, settings: SettingsDep, cache: CacheDep, t
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def get_chat_service(request: Request) -> ChatService:
+    return request.app.state.chat_service  # type: ignore[no-any-return]
+
+
+ChatServiceDep = Annotated[ChatService, Depends(get_chat_service)]

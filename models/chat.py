@@ -1,0 +1,86 @@
+from datetime import datetime
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+
+MAX_MESSAGE_CHARS = 200_000
+
+
+class UsagePublic(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+
+
+class DirectChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    provider: str = Field(min_length=1, max_length=64, examples=["openai"])
+    model: str = Field(min_length=1, max_length=128, examples=["gpt-4o-mini"])
+    prompt: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    system_prompt: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    streaming: bool = Field(default=False, validation_alias=AliasChoices("streaming", "stream"))
+    api_key: str | None = Field(default=None, min_length=1, max_length=500, description="write-only")
+
+
+class DirectChatResponse(BaseModel):
+    response: str
+    provider_used: str
+    model_used: str
+    usage: UsagePublic
+    finish_reason: str | None = None
+    timestamp: datetime
+
+
+class ChatTurnRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    stream: bool | None = Field(default=None, description="default: the assistant's is_streaming")
+    conversation_id: str | None = Field(default=None, min_length=1, max_length=36)
+
+
+class AssistantChatRequest(ChatTurnRequest):
+    assistant_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    assistant_name: str | None = Field(default=None, min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_assistant(self) -> "AssistantChatRequest":
+        if (self.assistant_id is None) == (self.assistant_name is None):
+            raise ValueError("give exactly one of assistant_id or assistant_name")
+        return self
+
+
+class ChatResponse(BaseModel):
+    response: str
+    assistant_name: str
+    application: str
+    timestamp: datetime
+    provider_used: str
+    model_used: str
+    conversation_id: str
+    usage: UsagePublic
+    finish_reason: str | None = None
+
+
+class AssistantEndpoint(BaseModel):
+    id: int
+    name: str
+    slug: str
+    description: str | None
+    url: str
+    endpoint: str | None
+    is_streaming: bool
+
+
+class ApplicationInfo(BaseModel):
+    id: int
+    name: str
+    slug: str
+    description: str | None
+    endpoint: str | None
+    assistants: list[AssistantEndpoint]
+
+
+class ProviderSmokeTest(BaseModel):
+    status: str
+    provider: str
+    model: str
+    response: str

@@ -1,0 +1,99 @@
+"""Per-application chat routes: `/app/{app}/{assistant}` by slugs, and the custom `endpoint`
+paths admins give applications and assistants (served by a catch-all included last)."""
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from errors import NotFound, Unauthenticated
+from models.chat import ApplicationInfo, AssistantEndpoint, ChatResponse, ChatTurnRequest
+from models.common import error_responses
+from routers.chat import CHAT_ERRORS, answer
+from routers.deps import CacheDep, ChatServiceDep, CurrentCaller, SettingsDep, get_caller, oauth2_scheme
+from routers.sse import STREAM_RESPONSE_DOC
+from services.auth_service import Caller
+from services.chat_service import ChatService
+from services.runtime_config import ApplicationConfig
+
+router = APIRouter(tags=["applications"])
+endpoints_router = APIRouter()
+
+
+def application_info(caller: Caller, app: ApplicationConfig) -> ApplicationInfo:
+    base = app.endpoint or f"/app/{app.slug}"
+    assistants = [
+        AssistantEndpoint(id=a.id, name=a.name, slug=a.slug, description=a.description,
+                          url=f"{base}/{a.slug}", endpoint=a.endpoint, is_streaming=a.is_streaming)
+        for a in sorted(app.assistants.values(), key=lambda a: a.name.lower())
+        if a.is_active and caller.can_use(app.id, a.id)
+    ]
+    return ApplicationInfo(id=app.id, name=app.name, slug=app.slug, description=app.description,
+                           endpoint=app.endpoint, assistants=assistants)
+
+
+@router.get("/app/{app}", response_model=ApplicationInfo, include_in_schema=False)
+@router.get("/app/{app}/", response_model=ApplicationInfo, responses=error_responses(401, 403, 404))
+async def get_application(app: str, service: ChatServiceDep, caller: CurrentCaller) -> ApplicationInfo:
+    """The application and the assistant endpoints the caller may use."""
+    return application_info(caller, await service.application(caller, slug=app))
+
+
+@router.post("/app/{app}/{assistant}", response_model=ChatResponse,
+             responses={**CHAT_ERRORS, **STREAM_RESPONSE_DOC})
+async def chat_in_application(app: str, assistant: str, body: ChatTurnRequest, service: ChatServiceDep,
+                              caller: CurrentCaller) -> ChatResponse | Response:
+    """Chat with an application's assistant, both named by their URL slugs."""
+    application = await service.application(caller, slug=app)
+    found = await service.assistant_in_app(caller, application, assistant)
+    prepared = await service.prepare(caller, found, body.message, stream=body.stream,
+                                     conversation_id=body.conversation_id)
+    return await answer(service, prepared)
+
+
+async def _turn(request: Request) -> ChatTurnRequest:
+    try:
+        return ChatTurnRequest.model_validate_json(await request.body() or b"null")
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from exc
+
+
+async def _caller(request: Request, settings: SettingsDep, cache: CacheDep) -> Caller:
+    if not (request.headers.get("authorization") or request.headers.get("x-api-key")):
+        raise Unauthenticated()
+    return await get_caller(request, settings, cache, await oauth2_scheme(request))
+
+
+@endpoints_router.api_route("/{path:path}", methods=["GET", "POST"], include_in_schema=False, response_model=None)
+async def custom_endpoint(path: str, request: Request, service: ChatServiceDep, settings: SettingsDep,
+                          cache: CacheDep) -> Response | ApplicationInfo | ChatResponse:
+    """Admin-defined `endpoint` paths: GET an application's, POST an assistant's or
+    `{application endpoint}/{assistant slug}`. Anything else is an ordinary 404."""
+    full = "/" + path.rstrip("/")
+    snap = await service.snapshot()
+    app_cfg = snap.apps_by_endpoint.get(full)
+    if request.method == "GET" and app_cfg is not None:
+        caller = await _caller(request, settings, cache)
+        return application_info(caller, await service.application(caller, endpoint=full))
+    if request.method == "POST":
+        assistant = snap.assistants_by_endpoint.get(full)
+        parent, _, slug = full.rpartition("/")
+        if assistant is None and parent in snap.apps_by_endpoint:
+            caller = await _caller(request, settings, cache)
+            application = await service.application(caller, endpoint=parent)
+            assistant = await service.assistant_in_app(caller, application, slug)
+            return await _chat(service, caller, assistant.id, request)
+        if assistant is not None:
+            caller = await _caller(request, settings, cache)
+            found = await service.find_assistant(caller, endpoint=full)
+            return await _chat(service, caller, found.id, request)
+    raise NotFound(f"No route {request.method} {full}: see /docs for the API")
+
+
+async def _chat(service: ChatService, caller: Caller, assistant_id: int, request: Request) -> Response | ChatResponse:
+    body = await _turn(request)
+    assistant = await service.find_assistant(caller, assistant_id=assistant_id)
+    prepared = await service.prepare(caller, assistant, body.message, stream=body.stream,
+                                     conversation_id=body.conversation_id)
+    return await answer(service, prepared)
