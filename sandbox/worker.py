@@ -206,8 +206,10 @@ class SandboxWorker:
         label = self.spec.label
         if kind == "upstream_timeout":
             return SandboxTimeout(f"the dynamic provider '{label}' timed out calling its API: {message}")
+        if error.get("type"):
+            message = f"{error['type']}: {message}"
         prefix = {"structure": "has the wrong shape", "bad_return": "returned the wrong type",
-                  "load": f"failed while {where}"}.get(kind, f"raised {error.get('type', 'an error')} in {where}")
+                  "load": f"failed while {where}"}.get(kind, f"failed in {where}")
         detail = f"the dynamic provider '{label}' {prefix}: {message}".rstrip(": ")
         if error.get("upstream_status"):
             detail += f" (upstream answered HTTP {error['upstream_status']})"
