@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Response
 
 from models.api_key import ApiKeyCreate, ApiKeyPublic, ApiKeysPublic, ApiKeyUpdate
 from models.common import error_responses
-from routers.admin.params import Id, IsActive, Limit, Skip
+from routers.admin.params import CREATE_ERRORS, Id, IsActive, Limit, Skip
 from routers.deps import CacheDep, CurrentAdmin, SessionDep, SettingsDep
 from services import api_key_service
 
@@ -20,7 +20,7 @@ async def list_api_keys(session: SessionDep, _admin: CurrentAdmin, skip: Skip = 
                                                is_active=is_active)
 
 
-@router.post("", response_model=ApiKeyPublic, status_code=201, responses=error_responses(401, 403, 409, 413, 422))
+@router.post("", response_model=ApiKeyPublic, status_code=201, responses=error_responses(*CREATE_ERRORS))
 async def create_api_key(body: ApiKeyCreate, session: SessionDep, cache: CacheDep, settings: SettingsDep,
                          admin: CurrentAdmin) -> ApiKeyPublic:
     """Stored encrypted with ENCRYPTION_KEY; the response shows a masked preview such as sk-...9f2c."""
@@ -32,8 +32,8 @@ async def get_api_key(key_id: Id, session: SessionDep, _admin: CurrentAdmin) -> 
     return await api_key_service.get_api_key(session, key_id)
 
 
-@router.put("/{key_id:int}", response_model=ApiKeyPublic, responses=error_responses(401, 403, 404, 413, 422))
-@router.patch("/{key_id:int}", response_model=ApiKeyPublic, responses=error_responses(401, 403, 404, 413, 422))
+@router.put("/{key_id:int}", response_model=ApiKeyPublic, responses=error_responses(400, 401, 403, 404, 413, 422))
+@router.patch("/{key_id:int}", response_model=ApiKeyPublic, responses=error_responses(400, 401, 403, 404, 413, 422))
 async def update_api_key(key_id: Id, body: ApiKeyUpdate, session: SessionDep, cache: CacheDep, settings: SettingsDep,
                          _admin: CurrentAdmin) -> ApiKeyPublic:
     """Rename, activate/deactivate, or rotate the secret by sending a new `api_key`."""

@@ -3,7 +3,7 @@ from fastapi import APIRouter, Response
 from models.application import ApplicationCreate, ApplicationPublic, ApplicationsPublic, ApplicationUpdate
 from models.assistant import AssistantsPublic
 from models.common import error_responses
-from routers.admin.params import READ_ERRORS, WRITE_ERRORS, Force, Id, IsActive, Limit, LiveRoutes, Skip
+from routers.admin.params import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, Force, Id, IsActive, Limit, LiveRoutes, Skip
 from routers.deps import CacheDep, CurrentAdmin, CurrentUser, SessionDep
 from services import application_service, assistant_service
 
@@ -18,7 +18,7 @@ async def list_applications(session: SessionDep, user: CurrentUser, skip: Skip =
 
 
 @router.post("", response_model=ApplicationPublic, status_code=201,
-             responses=error_responses(401, 403, 409, 413, 422))
+             responses=error_responses(*CREATE_ERRORS))
 async def create_application(body: ApplicationCreate, session: SessionDep, cache: CacheDep, admin: CurrentAdmin,
                              live_routes: LiveRoutes) -> ApplicationPublic:
     return await application_service.create_application(session, cache, admin, body, live_routes)

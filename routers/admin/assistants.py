@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Response
 
 from models.assistant import AssistantCreate, AssistantPublic, AssistantsPublic, AssistantUpdate
 from models.common import error_responses
-from routers.admin.params import READ_ERRORS, WRITE_ERRORS, Id, IsActive, Limit, LiveRoutes, Skip
+from routers.admin.params import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, Id, IsActive, Limit, LiveRoutes, Skip
 from routers.deps import CacheDep, CurrentAdmin, CurrentUser, SessionDep, SettingsDep
 from services import assistant_service
 
@@ -22,7 +22,7 @@ async def list_assistants(session: SessionDep, user: CurrentUser, skip: Skip = 0
                                                    provider_id=provider_id, is_active=is_active)
 
 
-@router.post("", response_model=AssistantPublic, status_code=201, responses=error_responses(401, 403, 409, 413, 422))
+@router.post("", response_model=AssistantPublic, status_code=201, responses=error_responses(*CREATE_ERRORS))
 async def create_assistant(body: AssistantCreate, session: SessionDep, cache: CacheDep, settings: SettingsDep,
                            admin: CurrentAdmin, live_routes: LiveRoutes) -> AssistantPublic:
     return await assistant_service.create_assistant(session, cache, settings, admin, body, live_routes)

@@ -16,7 +16,7 @@ async def list_client_keys(application_id: Id, session: SessionDep, _admin: Curr
 
 
 @router.post("", response_model=ClientKeyCreated, status_code=201,
-             responses=error_responses(401, 403, 404, 413, 422))
+             responses=error_responses(400, 401, 403, 404, 413, 422))
 async def create_client_key(application_id: Id, body: ClientKeyCreate, session: SessionDep, cache: CacheDep,
                             admin: CurrentAdmin) -> ClientKeyCreated:
     """The `key` field is shown this once: store it now, it cannot be read again."""

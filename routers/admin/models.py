@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from models.common import error_responses
 from models.model import ModelCreate, ModelPublic, ModelsPublic, ModelUpdate
-from routers.admin.params import READ_ERRORS, WRITE_ERRORS, Id, IsActive, Limit, Skip
+from routers.admin.params import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, Id, IsActive, Limit, Skip
 from routers.deps import CacheDep, CurrentAdmin, CurrentUser, SessionDep
 from services import model_service
 
@@ -21,7 +21,7 @@ async def list_models(session: SessionDep, _user: CurrentUser, skip: Skip = 0, l
                                            is_active=is_active)
 
 
-@router.post("", response_model=ModelPublic, status_code=201, responses=error_responses(401, 403, 409, 413, 422))
+@router.post("", response_model=ModelPublic, status_code=201, responses=error_responses(*CREATE_ERRORS))
 async def create_model(body: ModelCreate, session: SessionDep, cache: CacheDep, _admin: CurrentAdmin) -> ModelPublic:
     """Only `name` (the provider's model id) and `provider_id` are required."""
     return await model_service.create_model(session, cache, body)

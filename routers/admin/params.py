@@ -26,4 +26,6 @@ def static_route_paths(request: Request) -> frozenset[str]:
 LiveRoutes = Annotated[frozenset[str], Depends(static_route_paths)]
 
 READ_ERRORS = (401, 404, 422)
-WRITE_ERRORS = (401, 403, 404, 409, 413, 422)
+# 400: FastAPI answers it itself for a body that is not UTF-8 text.
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422)
+CREATE_ERRORS = (400, 401, 403, 409, 413, 422)

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Response
 
 from models.common import error_responses
 from models.user import UserApplications, UserCreate, UserPublic, UsersPublic, UserUpdate
-from routers.admin.params import WRITE_ERRORS, Id, IsActive, Limit, Skip
+from routers.admin.params import CREATE_ERRORS, WRITE_ERRORS, Id, IsActive, Limit, Skip
 from routers.deps import CacheDep, CurrentAdmin, SessionDep
 from services import user_service
 
@@ -19,7 +19,7 @@ async def list_users(session: SessionDep, _admin: CurrentAdmin, skip: Skip = 0, 
     return await user_service.list_users(session, skip=skip, limit=limit, is_active=is_active, is_admin=is_admin)
 
 
-@router.post("", response_model=UserPublic, status_code=201, responses=error_responses(401, 403, 409, 413, 422))
+@router.post("", response_model=UserPublic, status_code=201, responses=error_responses(*CREATE_ERRORS))
 async def create_user(body: UserCreate, session: SessionDep, cache: CacheDep, _admin: CurrentAdmin) -> UserPublic:
     return await user_service.create_user(session, cache, body)
 
