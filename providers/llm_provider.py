@@ -42,6 +42,9 @@ class GenerationParams:
         )
 
 
+DEFAULT_PARAMS = GenerationParams()  # the shared "no settings" default (immutable, so safe to share)
+
+
 @dataclass(slots=True)
 class Usage:
     input_tokens: int = 0
