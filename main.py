@@ -40,7 +40,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     factory = app.state.llm_factory = LLMFactory()
     # Sandbox workers for dynamic providers, registered in the same LLM factory as the built-ins.
     app.state.dynamic_providers = await DynamicProviders.start(settings, sessionmaker, cache, factory=factory)
-    writer = ConversationWriter(sessionmaker)
+    writer = ConversationWriter(settings.database_url)
     app.state.chat_service = ChatService(settings, cache, factory, sessionmaker, writer)
     tasks = [asyncio.create_task(cache.poll_forever(), name="config-version-poller"),
              asyncio.create_task(writer.run_forever(), name="conversation-writer")]
@@ -51,6 +51,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
         await app.state.dynamic_providers.aclose()
         await factory.aclose()
+        writer.close()
         await engine.dispose()
 
 
@@ -81,8 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
-    for router in (health.router, auth.router, admin.router, chat.router, apps.router, suncar.router,
-                   moneytracker.router, openapi_docs.router):
+    # The chat routes come first: routes are matched in order and they are the hot path.
+    for router in (chat.router, apps.router, health.router, auth.router, suncar.router, moneytracker.router,
+                   admin.router, openapi_docs.router):
         app.include_router(router)
     openapi_docs.mount_docs_assets(app)
     install_panel(app)  # the admin web panel under /panel/ (before the catch-all below)

@@ -48,7 +48,7 @@ class BaseAssistant:
         assistant, model, provider, provider_key = row
         if not (assistant.is_active and model.is_active and provider.is_active):
             raise PermissionDenied(f"Assistant '{assistant.name}' is disabled (or its model or provider is)")
-        api_key = resolve_api_key(settings, SecretBox(settings.encryption_keys), provider_name=provider.name,
+        api_key = resolve_api_key(settings, SecretBox(settings.encryption_keys).decrypt, provider_name=provider.name,
                                   assistant_key=assistant.api_key, provider_key=provider_key)
         return cls(provider.name, model.name, api_key, assistant.is_streaming, assistant.system_prompt,
                    factory=factory, base_url=provider.base_url, config=assistant.config, name=assistant.name,

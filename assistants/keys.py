@@ -1,17 +1,18 @@
 """Which API key a provider call uses: the assistant's own, else the provider's newest active
 stored key, else the provider's environment variable. Decrypted just before use."""
 
+from collections.abc import Callable
+
 from config import Settings
 from errors import ProviderNotConfigured
-from services.security import SecretBox
 
 
-def resolve_api_key(settings: Settings, box: SecretBox, *, provider_name: str, assistant_key: str | None,
-                    provider_key: str | None) -> str:
+def resolve_api_key(settings: Settings, decrypt: Callable[[str], str], *, provider_name: str,
+                    assistant_key: str | None, provider_key: str | None) -> str:
     for encrypted in (assistant_key, provider_key):
         if encrypted:
             try:
-                return box.decrypt(encrypted)
+                return decrypt(encrypted)
             except ValueError as exc:
                 raise ProviderNotConfigured(
                     f"The stored API key for provider '{provider_name}' cannot be decrypted with the current "

@@ -85,7 +85,8 @@ def main() -> None:
         headers = login(url)
         assistant_id = configure(url, fast, headers)
         body = json.dumps({"assistant_id": assistant_id, "message": "hello"})
-        httpx.post(f"{url}/chat/assistant", headers=headers, content=body).raise_for_status()  # warm
+        httpx.post(f"{url}/chat/assistant", headers={**headers, "Content-Type": "application/json"},
+                   content=body).raise_for_status()  # warm
         report["rss_idle_mb"] = round(rss_mb(proc.pid), 1)
         health = wrk(f"{url}/health", connections=32, seconds=args.seconds)
         chat = wrk(f"{url}/chat/assistant", connections=32, seconds=args.seconds, body=body, headers=headers)

@@ -47,7 +47,7 @@ def ensure_sqlite_dir(url: str) -> None:
             Path(db).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
     cur = dbapi_conn.cursor()
     # WAL lets readers run beside the one writer; busy_timeout makes writers queue, not fail.
     cur.execute("PRAGMA journal_mode=WAL")
@@ -61,7 +61,7 @@ def make_engine(url: str) -> AsyncEngine:
     ensure_sqlite_dir(url)
     if is_sqlite(url):
         engine = create_async_engine(async_url(url))
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
     return create_async_engine(async_url(url), pool_size=10, max_overflow=20, pool_pre_ping=True)
 

@@ -1,4 +1,4 @@
-from sqlalchemy import select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import Conversation, ConversationMessage, utcnow
@@ -16,15 +16,19 @@ async def recent_messages(session: AsyncSession, conversation_id: str, limit: in
     return list(reversed(list(rows)))
 
 
-def add_conversation(session: AsyncSession, conversation_id: str, assistant_id: int, owner: str) -> None:
-    session.add(Conversation(id=conversation_id, assistant_id=assistant_id, owner=owner))
-
-
-def add_message(session: AsyncSession, conversation_id: str, role: str, content: str) -> None:
-    session.add(ConversationMessage(conversation_id=conversation_id, role=role, content=content))
-
-
-async def touch(session: AsyncSession, conversation_ids: list[str]) -> None:
-    if conversation_ids:
-        await session.execute(update(Conversation).where(Conversation.id.in_(conversation_ids))
-                              .values(updated_at=utcnow()))
+def write_turns(conn: Connection, turns: list[tuple[str, bool, int, str, str, str]]) -> None:
+    """Insert finished turns (conversation id, is new, assistant id, owner, user text, answer) with
+    one statement per table: the conversation writer's batch."""
+    now = utcnow()
+    new = [{"id": c, "assistant_id": a, "owner": o, "created_at": now, "updated_at": now}
+           for c, is_new, a, o, _, _ in turns if is_new]
+    if new:
+        conn.execute(insert(Conversation), new)
+    rows = []
+    for c, _, _, _, user_text, answer in turns:
+        rows.append({"conversation_id": c, "role": "user", "content": user_text, "created_at": now})
+        rows.append({"conversation_id": c, "role": "assistant", "content": answer, "created_at": now})
+    conn.execute(insert(ConversationMessage), rows)
+    continued = [c for c, is_new, *_ in turns if not is_new]
+    if continued:
+        conn.execute(update(Conversation).where(Conversation.id.in_(continued)).values(updated_at=now))

@@ -17,11 +17,11 @@ from services.config_cache import ConfigCache
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/login", auto_error=False)
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_cache(request: Request) -> ConfigCache:
+async def get_cache(request: Request) -> ConfigCache:
     return request.app.state.cache  # type: ignore[no-any-return]
 
 
@@ -68,7 +68,7 @@ async def get_caller(request: Request, settings: SettingsDep, cache: CacheDep, t
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
-def get_chat_service(request: Request) -> ChatService:
+async def get_chat_service(request: Request) -> ChatService:
     return request.app.state.chat_service  # type: ignore[no-any-return]
 
 

@@ -1,5 +1,7 @@
 """Login, and turning a bearer credential into the caller (user or application client key)."""
 
+import time
+
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,7 +74,11 @@ async def _load_user(session: AsyncSession, user_id: int) -> UserSnapshot | None
 
 
 async def user_from_token(settings: Settings, cache: ConfigCache, token: str) -> UserSnapshot:
-    user_id = decode_access_token(settings, token)
+    # Signature checks cost more than the rest of a cached request: a verified token is remembered
+    # (until the next configuration change), and only its expiry is checked again.
+    user_id, expires = cache.memo(("token", token), lambda: decode_access_token(settings, token))
+    if expires <= time.time():
+        raise Unauthenticated("Token expired: log in again at POST /auth/login")
     user = await cache.get(("user", user_id), lambda s: _load_user(s, user_id))
     if user is None or not user.is_active:
         raise Unauthenticated("This account no longer exists or is deactivated")

@@ -72,6 +72,9 @@ class ChatService:
         self._writer = writer
         self._box = SecretBox(settings.encryption_keys)
 
+    def _decrypt(self, encrypted: str) -> str:
+        return self._cache.memo(("secret", encrypted), lambda: self._box.decrypt(encrypted))
+
     async def snapshot(self) -> RuntimeSnapshot:
         return await get_snapshot(self._cache)
 
@@ -144,7 +147,7 @@ class ChatService:
         if not provider.is_active or not assistant.model_active:
             raise PermissionDenied(f"Assistant '{assistant.name}' uses {provider.name}/{assistant.model_name}, "
                                    "which an administrator disabled: re-point it to an active model")
-        api_key = resolve_api_key(self._settings, self._box, provider_name=provider.name,
+        api_key = resolve_api_key(self._settings, self._decrypt, provider_name=provider.name,
                                   assistant_key=assistant.encrypted_api_key, provider_key=provider.encrypted_key)
         runner = BaseAssistant(provider.name, assistant.model_name, api_key, assistant.is_streaming,
                                assistant.system_prompt if assistant.supports_system_prompt else None,
@@ -186,7 +189,7 @@ class ChatService:
             raise InvalidInput(f"Model '{model}' is not an active model of '{provider}': use one of "
                                f"{', '.join(sorted(models)) or '(none: add one with POST /admin/models)'}",
                                field="model")
-        key = api_key or resolve_api_key(self._settings, self._box, provider_name=provider, assistant_key=None,
+        key = api_key or resolve_api_key(self._settings, self._decrypt, provider_name=provider, assistant_key=None,
                                          provider_key=record.encrypted_key)
         return BaseAssistant(provider, model, key, system_prompt=system_prompt, factory=self._factory,
                              base_url=record.base_url, timeout=self._settings.provider_timeout_seconds,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from repositories import config_state_repository
 
 T = TypeVar("T")
+_MAX_ENTRIES = 50_000
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +41,17 @@ class ConfigCache:
         # A change that landed while we were loading makes this value stale: don't keep it.
         if generation == self._generation:
             self._entries[key] = value
+        return value
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value derived without I/O (a verified token, a decrypted key), kept until the next change."""
+        try:
+            return self._entries[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        if len(self._entries) >= _MAX_ENTRIES:  # bounded: a flood of distinct tokens cannot grow it
+            self._entries.clear()
+        value = self._entries[key] = compute()
         return value
 
     def invalidate(self) -> None:

@@ -1,6 +1,6 @@
 """Conversation history: read the window a turn needs, and store finished turns.
 
-Turns are stored by one writer task per worker that commits everything pending in one transaction
+Turns are stored by one writer per worker that commits everything pending in one transaction
 (group commit): under load many answers share one commit instead of queueing for the database one
 by one, and each request still waits for its own turn to be committed before it answers, so a
 client that sends its next turn the moment an answer ends finds the previous one stored."""
@@ -10,8 +10,13 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from database.database import is_sqlite, sqlite_pragmas, sync_url
 
 from errors import NotFound, ServiceUnavailable
 from providers.llm_provider import ChatMessage
@@ -48,8 +53,14 @@ async def load_history(session: AsyncSession, *, conversation_id: str, owner: st
 
 
 class ConversationWriter:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
+    """Stores finished turns in batches, on a thread of its own with a synchronous connection: the
+    event loop only hands a batch over, and one commit serves every turn that ended meanwhile."""
+
+    def __init__(self, database_url: str) -> None:
+        self._engine = create_engine(sync_url(database_url), pool_size=1, max_overflow=0, pool_pre_ping=True)
+        if is_sqlite(database_url):
+            event.listen(self._engine, "connect", sqlite_pragmas)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conversation-writer")
         self._pending: list[tuple[Turn, asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
 
@@ -60,35 +71,32 @@ class ConversationWriter:
         await asyncio.shield(future)  # a cancelled request must not cancel others' commit
 
     async def run_forever(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
             batch, self._pending = self._pending, []
-            if batch:
-                await self._flush(batch)
-
-    async def _flush(self, batch: list[tuple[Turn, "asyncio.Future[None]"]]) -> None:
-        try:
-            async with self._sessionmaker() as session:
-                for turn, _ in batch:
-                    if turn.is_new:
-                        conversation_repository.add_conversation(session, turn.conversation_id,
-                                                                 turn.assistant_id, turn.owner)
-                await session.flush()
-                for turn, _ in batch:
-                    conversation_repository.add_message(session, turn.conversation_id, "user", turn.user_text)
-                    conversation_repository.add_message(session, turn.conversation_id, "assistant",
-                                                        turn.assistant_text)
-                await conversation_repository.touch(
-                    session, [t.conversation_id for t, _ in batch if not t.is_new])
-                await session.commit()
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("storing %d conversation turns failed: %s", len(batch), type(exc).__name__)
-            error = ServiceUnavailable("The answer could not be stored in the conversation history; retry")
+            if not batch:
+                continue
+            try:
+                await loop.run_in_executor(self._executor, self._write, [turn for turn, _ in batch])
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("storing %d conversation turns failed: %s", len(batch), type(exc).__name__)
+                error = ServiceUnavailable("The answer could not be stored in the conversation history; retry")
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
             for _, future in batch:
                 if not future.done():
-                    future.set_exception(error)
-            return
-        for _, future in batch:
-            if not future.done():
-                future.set_result(None)
+                    future.set_result(None)
+
+    def _write(self, turns: list[Turn]) -> None:
+        with self._engine.begin() as conn:
+            conversation_repository.write_turns(conn, [
+                (t.conversation_id, t.is_new, t.assistant_id, t.owner, t.user_text, t.assistant_text)
+                for t in turns])
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self._engine.dispose()

@@ -43,11 +43,12 @@ def create_access_token(settings: Settings, user_id: int) -> tuple[str, int]:
     return jwt.encode(payload, settings.secret_key, algorithm=settings.jwt_algorithm), expires
 
 
-def decode_access_token(settings: Settings, token: str) -> int:
+def decode_access_token(settings: Settings, token: str) -> tuple[int, float]:
+    """The user id and expiry (epoch seconds) of a token whose signature and claims check out."""
     try:
         payload = jwt.decode(token, settings.secret_key, algorithms=[settings.jwt_algorithm],
                              options={"require": ["exp", "iat", "sub"]})
-        return int(payload["sub"])
+        return int(payload["sub"]), float(payload["exp"])
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("Token expired: log in again at POST /auth/login") from exc
     except (jwt.InvalidTokenError, ValueError) as exc:
