@@ -1,19 +1,26 @@
 """The chat runtime against a local fake upstream: assistants from the database, per-app routes,
 hot reload across instances, streaming, conversations, callers and keys."""
 
+import asyncio
+import json
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from starlette.applications import Starlette
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
 
 from config import Settings
 from main import create_app
 from tests.conftest import make_settings, unique
 from tests.fakes import ECHO_PREFIX, FakeUpstream, serve_upstream
-from tests.routing import PROVIDER_KEYS, make_application, make_assistant, route_providers, sse_events
+from tests.routing import (PROVIDER_KEYS, make_application, make_assistant, model_id, provider_ids,
+                           route_providers, sse_events)
 from tests.servers import serve_in_thread
 
 
@@ -100,7 +107,6 @@ def test_admin_changes_take_effect_on_the_next_request(client, admin_headers, fa
     assert client.post(url, headers=admin_headers, json={"message": "two"}).status_code == 200
     assert fake.recorder.last("gpt-4o-mini").body["messages"][0]["content"] == "New prompt."
 
-    from tests.routing import model_id
     claude = model_id(client, admin_headers, "anthropic", "claude-sonnet-4-20250514")
     client.put(f"/admin/assistants/{a['id']}", headers=admin_headers, json={"model_id": claude})
     assert client.post(url, headers=admin_headers, json={"message": "x"}).json()["provider_used"] == "anthropic"
@@ -312,3 +318,34 @@ def test_missing_key_is_a_clear_error(tmp_sqlite_url: str) -> None:
         r = fresh.get("/chat/test", headers=headers)
         assert r.status_code == 502
         assert "POST /admin/api-keys" in r.json()["detail"] and "GEMINI_API_KEY" in r.json()["detail"]
+
+
+def test_client_disconnect_cancels_the_upstream_call(client, admin_headers, settings, fake) -> None:
+    cancelled = threading.Event()
+
+    async def stalling(_request: Any) -> StreamingResponse:
+        async def frames() -> AsyncIterator[bytes]:
+            chunk = {"id": "c1", "object": "chat.completion.chunk", "model": "gpt-4o-mini",
+                     "choices": [{"index": 0, "delta": {"content": "first"}, "finish_reason": None}]}
+            yield f"data: {json.dumps(chunk)}\n\n".encode()
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+        return StreamingResponse(frames(), media_type="text/event-stream")
+
+    upstream = Starlette(routes=[Route("/v1/chat/completions", stalling, methods=["POST"])])
+    pid = provider_ids(client, admin_headers)["openai"]
+    a = make_assistant(client, admin_headers)
+    with serve_in_thread(upstream) as stall_url:
+        client.put(f"/admin/providers/{pid}", headers=admin_headers, json={"base_url": stall_url + "/v1"})
+        try:
+            with serve_in_thread(create_app(settings)) as base:
+                with httpx.stream("POST", f"{base}/chat/assistant", headers=admin_headers, timeout=30,
+                                  json={"assistant_id": a["id"], "message": "x", "stream": True}) as r:
+                    first = next(line for line in r.iter_lines() if line.startswith("data:"))
+                    assert json.loads(first[5:]) == {"delta": "first"}
+                assert wait_until(cancelled.is_set)
+        finally:
+            client.put(f"/admin/providers/{pid}", headers=admin_headers, json={"base_url": fake.base_url("openai")})
