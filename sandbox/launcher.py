@@ -14,12 +14,15 @@ empty environment and rlimits only; no filesystem, network, uid or pid isolation
 """
 
 import asyncio
+import ctypes
 import itertools
 import json
 import os
 import shutil
 import site
+import socket
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,7 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 SANDBOX_RUNTIME = "/opt/sandbox-runtime"
 SANDBOX_PROXY_DIR = "/run/sandbox"
 PROXY_SOCKET_NAME = "proxy.sock"
+CLONE_NEWNET = 0x40000000
 # Worker uids when the server is root: one per worker, so the NPROC limit is counted per worker.
 UID_BASE, UID_SPAN = 61000, 2000
 
@@ -43,6 +47,23 @@ class SandboxLimits:
     def rlimits(self) -> dict[str, int]:
         return {"cpu": self.cpu_seconds, "as": self.memory_mb * 1024 * 1024, "nproc": self.processes,
                 "nofile": self.open_files, "fsize": self.file_size_mb * 1024 * 1024, "core": 0}
+
+
+def _listen_in(pid: int) -> socket.socket:
+    libc = ctypes.CDLL(None, use_errno=True)
+    target = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if libc.setns(target, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns into the sandbox network namespace failed")
+    finally:
+        os.close(target)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and without it
+    # Nagle holds each answer's body behind its headers until the client's delayed ACK (40 ms).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
 
 
 def python_paths() -> list[str]:
@@ -66,6 +87,37 @@ class Launcher:
     @property
     def isolated(self) -> bool:
         return self.mode == "strict"
+
+    @property
+    def proxy_in_namespace(self) -> bool:
+        """Whether the server can listen inside a worker's network namespace (it needs root): the
+        worker then reaches the proxy directly, without a relay hop and a Unix socket."""
+        return self.isolated and os.geteuid() == 0
+
+    async def listen_in_namespace(self, bwrap_pid: int) -> socket.socket:
+        """A listening socket on 127.0.0.1 inside the network namespace of the sandbox that
+        `bwrap_pid` started. Made on a thread of its own, which enters that namespace (setns
+        changes only the calling thread) and ends afterwards, so no thread of ours stays inside."""
+        children = Path(f"/proc/{bwrap_pid}/task/{bwrap_pid}/children").read_text().split()
+        if not children:
+            raise OSError(f"the sandbox of bwrap process {bwrap_pid} has no process yet")
+        box: list[socket.socket | BaseException] = []
+
+        def enter_and_listen() -> None:
+            try:
+                box.append(_listen_in(int(children[0])))
+            except OSError as exc:
+                box.append(exc)
+
+        def run() -> None:
+            thread = threading.Thread(target=enter_and_listen, name="sandbox-netns")
+            thread.start()
+            thread.join()
+
+        await asyncio.to_thread(run)
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
 
     async def unavailable_reason(self) -> str | None:
         """None when workers can be started; otherwise why not, naming the fix (checked once)."""

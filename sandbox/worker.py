@@ -13,6 +13,7 @@ import socket
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ class WorkerSpec:
     allowed: frozenset[tuple[str, int]] = frozenset()
     secrets: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Changes whenever the code, the config or the allow-list does (so does the worker)."""
         blob = json.dumps([self.code, self.config, sorted(self.allowed)], sort_keys=True, default=str)
@@ -81,10 +82,11 @@ class SandboxWorker:
 
     async def start(self, launcher: Launcher) -> "SandboxWorker":
         """Spawn, load the code and build the provider instance; raise if that fails."""
-        self._tmpdir = tempfile.mkdtemp(prefix="va-sandbox-")
-        Path(self._tmpdir).chmod(0o755)
         self._proxy = AllowListProxy(self.spec.allowed)
-        await self._proxy.start(str(Path(self._tmpdir) / PROXY_SOCKET_NAME))
+        if not launcher.proxy_in_namespace:
+            self._tmpdir = tempfile.mkdtemp(prefix="va-sandbox-")
+            Path(self._tmpdir).chmod(0o755)
+            await self._proxy.start(str(Path(self._tmpdir) / PROXY_SOCKET_NAME))
         parent, child = socket.socketpair()
         try:
             self._process = await launcher.spawn(channel_fd=child.fileno(), proxy_dir=self._tmpdir,
@@ -100,7 +102,17 @@ class SandboxWorker:
                        asyncio.create_task(self._drain(self._process.stderr, "stderr"))]
         self._queues[0] = asyncio.Queue()  # load answers arrive without an id
         self._tasks.append(asyncio.create_task(self._read(reader)))
-        self._send({"code": self.spec.code, "config": self.spec.config})
+        await self._next(0, self.timeout, "start-up")  # hello: the sandbox and its loopback exist
+        load: dict[str, Any] = {"code": self.spec.code, "config": self.spec.config}
+        if launcher.proxy_in_namespace:
+            try:
+                sock = await launcher.listen_in_namespace(self._process.pid)
+            except OSError as exc:
+                await self.close()
+                raise SandboxError(f"could not open the sandbox's network proxy ({exc})") from exc
+            await self._proxy.start_on_socket(sock)
+            load["proxy_port"] = sock.getsockname()[1]
+        self._send(load)
         answer = await self._next(0, self.timeout, "loading")
         self._queues.pop(0, None)
         self.load_output = self.spec.redact(answer.get("output") or "")

@@ -17,7 +17,7 @@ from providers.dynamic.definition import DynamicDefinition
 from providers.dynamic.provider import provider_class_for
 from repositories import provider_repository
 from sandbox.pool import SandboxPool
-from sandbox.worker import SandboxWorker
+from sandbox.worker import SandboxWorker, WorkerSpec
 from services.config_cache import ConfigCache
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class DynamicProviders:
         self._registered: set[str] = set()
         self._sync_task: asyncio.Task[None] | None = None
         self._dirty = False
+        self._specs: dict[tuple[str, str | None, str | None, str], tuple[DynamicDefinition, WorkerSpec]] = {}
         cache.listeners.append(self._on_change)
 
     @classmethod
@@ -76,8 +77,17 @@ class DynamicProviders:
     async def worker(self, name: str, *, api_key: str | None, base_url: str | None,
                      extra: Mapping[str, Any] | None = None) -> SandboxWorker:
         definition = await self.definition(name)
-        config = definition.build_config(api_key=api_key, base_url=base_url, extra=extra)
-        return await self.pool.worker_for(name, definition.worker_spec(config))
+        # Validating the config against the schema and hashing the spec cost more than the call
+        # itself: remember the spec per definition object (a new one after every admin write).
+        memo_key = (name, api_key, base_url, repr(sorted((extra or {}).items())))
+        memo = self._specs.get(memo_key)
+        if memo is None or memo[0] is not definition:
+            config = definition.build_config(api_key=api_key, base_url=base_url, extra=extra)
+            memo = (definition, definition.worker_spec(config))
+            if len(self._specs) >= 1024:
+                self._specs.clear()
+            self._specs[memo_key] = memo
+        return await self.pool.worker_for(name, memo[1])
 
     # --- factory registration -----------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from services import dynamic_provider_service as service
 router = APIRouter(prefix="/providers", tags=["admin: dynamic providers"])
 
 
-def get_dynamic_providers(request: Request) -> DynamicProviders:
+async def get_dynamic_providers(request: Request) -> DynamicProviders:
     return request.app.state.dynamic_providers  # type: ignore[no-any-return]
 
 

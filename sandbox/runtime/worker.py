@@ -2,8 +2,10 @@
 admin's code, and imports nothing from the project (the project directory is not mounted).
 
 Start-up, in this order: lower the resource limits, drop to the worker's own unprivileged uid,
-start the TCP->Unix-socket relay that is the only way out of the network namespace, then either
-answer a dependency check (`mode == "check"`) or load the provider code once and serve requests.
+then either answer a dependency check (`mode == "check"`) or say hello, learn where the allow-list
+proxy is (the server listens on 127.0.0.1:<port> inside our own network namespace when it runs as
+root; otherwise a TCP->Unix-socket relay here forwards to it), load the provider code once and
+serve requests.
 
 Protocol: JSON lines on a dedicated socket fd (never stdout, so the code's `print` cannot break
 it). Requests carry an `id`; answers are `result`, `error`, or for streams several `delta` then
@@ -321,8 +323,12 @@ class Server:
 async def serve(fd: int) -> None:
     reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd), limit=64 * 1024 * 1024)
     server = Server(writer)
+    server.send({"type": "hello"})  # our loopback is up: the server may now listen on it
     first = await reader.readline()
-    if not first or not await server.load(json.loads(first)):
+    load = json.loads(first) if first else {}
+    if load.get("proxy_port"):
+        set_proxy_env(int(load["proxy_port"]))  # the proxy listens inside our namespace
+    if not first or not await server.load(load):
         await writer.drain()
         return
     await writer.drain()
@@ -349,6 +355,7 @@ def main() -> None:
     drop_privileges(options.get("uid"), options.get("gid"))
     fallback = _Capture()
     sys.stdout = sys.stderr = _RoutedStream(fallback)  # type: ignore[assignment]
+    sys.setswitchinterval(0.0005)  # the relay thread (when used) should not wait 5 ms for the GIL
     if options.get("mode") == "check":
         set_proxy_env(None)
         check_dependencies(options["fd"], options.get("dependencies") or [])
