@@ -41,12 +41,12 @@
     var code = editors.python_code;
     var holder = root.querySelector("[data-error-lines]");
     if (!code || !holder) { return; }
-    marked.forEach(function (line) { code.removeLineClass(line, "background", "line-error"); });
+    marked.forEach(function (line) { code.removeLineClass(line, "wrap", "line-error"); });
     marked = [];
     holder.getAttribute("data-error-lines").split(",").filter(Boolean).forEach(function (text) {
       var line = parseInt(text, 10) - 1;
       if (line >= 0 && line < code.lineCount()) {
-        code.addLineClass(line, "background", "line-error");
+        code.addLineClass(line, "wrap", "line-error");
         marked.push(line);
       }
     });

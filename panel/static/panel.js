@@ -9,6 +9,15 @@
   }
   window.panelCsrfToken = csrfToken;
 
+  // A page that shows a secret once answers a POST: give it the address of the plain page, so a
+  // reload fetches that (without the secret) instead of posting again and making another one.
+  document.addEventListener("DOMContentLoaded", function () {
+    var replaced = document.querySelector("[data-replace-url]");
+    if (replaced && window.history.replaceState) {
+      window.history.replaceState(null, "", replaced.getAttribute("data-replace-url"));
+    }
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute("data-confirm");

@@ -141,7 +141,18 @@
   });
   document.getElementById("pg-new").addEventListener("click", resetConversation);
   form.elements.assistant_id.addEventListener("change", resetConversation);
+  // While another application's assistants load, the assistant select says it is busy.
+  var assistantSelect = form.elements.assistant_id;
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.target === assistantSelect) { assistantSelect.setAttribute("aria-busy", "true"); }
+  });
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "pg-assistant") { resetConversation(); }
+    if (event.detail.target === assistantSelect) {
+      assistantSelect.removeAttribute("aria-busy");
+      resetConversation();
+    }
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.target === assistantSelect) { assistantSelect.removeAttribute("aria-busy"); }
   });
 })();
