@@ -8,8 +8,14 @@ from sse_starlette import EventSourceResponse
 
 from services.chat_service import ChatEvent, Delta, Done, StreamFailed
 
+# One SSE event as clients (and schemathesis) parse it. `itemSchema` is OpenAPI 3.2's way to describe
+# each event of a stream; `schema` then covers the whole stream, read as a list of events.
+_SSE_EVENT = {"type": "object", "required": ["data"],
+              "properties": {"data": {"type": "string", "description": "JSON text, or [DONE] last"},
+                             "event": {"type": "string"}, "id": {"type": "string"}, "retry": {"type": "integer"}}}
 STREAM_RESPONSE_DOC: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+    200: {"content": {"text/event-stream": {"schema": {"type": "array", "items": _SSE_EVENT},
+                                            "itemSchema": _SSE_EVENT}},
           "description": 'JSON answer, or with stream=true a text/event-stream of `data: {"delta": ...}` '
                          'events, then `data: {"done": true, ...}` (or `data: {"error": {...}}`) and '
                          "`data: [DONE]`"}
