@@ -50,6 +50,7 @@
         marked.push(line);
       }
     });
+    if (marked.length) { code.scrollIntoView({ line: marked[0], ch: 0 }, 120); }
   }
 
   document.addEventListener("click", function (event) {
