@@ -4,12 +4,16 @@ update and comes back only as `has_api_key`."""
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from models.api_key import header_safe
 from models.application import DbId, Endpoint, Name, Text, clean_text
 
 StopText = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(clean_text)]
-SecretText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4096), AfterValidator(clean_text)]
+# Empty means "no key of its own"; anything else must fit in an HTTP header, as for provider keys.
+SecretText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4096), AfterValidator(clean_text),
+                       AfterValidator(header_safe), WithJsonSchema({"type": "string", "maxLength": 4096,
+                                                                    "pattern": "^[!-~]*$"})]
 
 
 class AssistantConfig(BaseModel):

@@ -2,14 +2,15 @@
 database helpers: one inserts a provider (the admin API never creates built-in ones) and one reads
 raw rows (to prove what is, and is not, stored)."""
 
+import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine, func, insert, select
 
 from config import Settings
 from database.database import sync_url
-from database.models import Base, Provider, utcnow
+from database.models import Base, Conversation, ConversationMessage, Provider, utcnow
 from tests.conftest import login, unique
 
 Headers = dict[str, str]
@@ -76,6 +77,32 @@ def insert_provider(settings: Settings, **fields: Any) -> int:
     try:
         with engine.begin() as conn:
             return int(conn.execute(insert(Provider).values(**values).returning(Provider.id)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def insert_conversation(settings: Settings, assistant_id: int) -> str:
+    """A stored conversation with one message (the chat runtime makes these; tests need only rows)."""
+    conversation_id = str(uuid.uuid4())
+    engine = create_engine(sync_url(settings.database_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(Conversation).values(id=conversation_id, assistant_id=assistant_id, owner="user:1",
+                                                     created_at=utcnow(), updated_at=utcnow()))
+            conn.execute(insert(ConversationMessage).values(conversation_id=conversation_id, role="user",
+                                                            content="hello", created_at=utcnow()))
+        return conversation_id
+    finally:
+        engine.dispose()
+
+
+def count_rows(settings: Settings, table: str, **where: object) -> int:
+    engine = create_engine(sync_url(settings.database_url))
+    try:
+        with engine.connect() as conn:
+            t = Base.metadata.tables[table]
+            query = select(func.count()).select_from(t).where(*(t.c[k] == v for k, v in where.items()))
+            return int(conn.execute(query).scalar_one())
     finally:
         engine.dispose()
 

@@ -1,7 +1,8 @@
 from fastapi.testclient import TestClient
 
+from config import Settings
 from tests.conftest import unique
-from tests.factories import create_application, create_assistant, user_with_access
+from tests.factories import count_rows, create_application, create_assistant, insert_conversation, user_with_access
 
 H = dict[str, str]
 
@@ -149,6 +150,15 @@ def test_force_delete_removes_application_and_its_assistants(client: TestClient,
                       headers=admin_headers)
     assert r.status_code == 204
     assert client.get(f"/admin/assistants/{assistant['id']}", headers=admin_headers).status_code == 404
+
+
+def test_force_delete_removes_the_conversations_too(client: TestClient, admin_headers: H,
+                                                    settings: Settings) -> None:
+    assistant = create_assistant(client, admin_headers)
+    conversation_id = insert_conversation(settings, assistant["id"])
+    client.delete(f"/admin/applications/{assistant['application_id']}", params={"force": True}, headers=admin_headers)
+    assert count_rows(settings, "conversations", id=conversation_id) == 0
+    assert count_rows(settings, "conversation_messages", conversation_id=conversation_id) == 0
 
 
 def test_delete_unknown_application_is_404(client: TestClient, admin_headers: H) -> None:

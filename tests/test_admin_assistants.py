@@ -2,7 +2,16 @@ from fastapi.testclient import TestClient
 
 from config import Settings
 from tests.conftest import unique
-from tests.factories import create_application, create_assistant, create_model, dump_database, user_with_access
+from tests.factories import (
+    count_rows,
+    create_application,
+    create_assistant,
+    create_model,
+    create_user,
+    dump_database,
+    insert_conversation,
+    user_with_access,
+)
 
 H = dict[str, str]
 DOCUMENTED = {"id", "name", "description", "system_prompt", "application_id", "model_id", "endpoint",
@@ -177,6 +186,26 @@ def test_delete_assistant_is_204(client: TestClient, admin_headers: H) -> None:
     assistant = create_assistant(client, admin_headers)
     assert client.delete(f"/admin/assistants/{assistant['id']}", headers=admin_headers).status_code == 204
     assert client.get(f"/admin/assistants/{assistant['id']}", headers=admin_headers).status_code == 404
+
+
+def test_delete_assistant_removes_its_conversations(client: TestClient, admin_headers: H,
+                                                    settings: Settings) -> None:
+    assistant = create_assistant(client, admin_headers)
+    conversation_id = insert_conversation(settings, assistant["id"])
+    client.delete(f"/admin/assistants/{assistant['id']}", headers=admin_headers)
+    assert count_rows(settings, "conversations", id=conversation_id) == 0
+
+
+def test_delete_assistant_drops_it_from_narrowed_access(client: TestClient, admin_headers: H) -> None:
+    kept = create_assistant(client, admin_headers)
+    app_id = kept["application_id"]
+    gone = create_assistant(client, admin_headers, application_id=app_id, model_id=kept["model_id"])
+    user = create_user(client, admin_headers)
+    url = f"/admin/users/{user['id']}/applications"
+    client.put(url, json={"application_ids": [app_id], "assistant_ids": {str(app_id): [kept["id"], gone["id"]]}},
+               headers=admin_headers)
+    client.delete(f"/admin/assistants/{gone['id']}", headers=admin_headers)
+    assert client.get(url, headers=admin_headers).json()["assistant_ids"] == {str(app_id): [kept["id"]]}
 
 
 def test_delete_unknown_assistant_is_404(client: TestClient, admin_headers: H) -> None:

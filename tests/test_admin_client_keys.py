@@ -35,6 +35,16 @@ def test_revoke_client_key_is_204(client: TestClient, admin_headers: H) -> None:
     assert client.get(f"/admin/applications/{app['id']}/client-keys", headers=admin_headers).json()["count"] == 0
 
 
+def test_revoked_key_is_refused_on_the_next_request(client: TestClient, admin_headers: H) -> None:
+    app = create_application(client, admin_headers)
+    key = client.post(f"/admin/applications/{app['id']}/client-keys", json={"name": "k"}, headers=admin_headers).json()
+    as_client = {"X-API-Key": key["key"]}
+    assert client.get(f"/app/{app['slug']}/", headers=as_client).status_code == 200
+    client.delete(f"/admin/applications/{app['id']}/client-keys/{key['id']}", headers=admin_headers)
+    r = client.get(f"/app/{app['slug']}/", headers=as_client)
+    assert r.status_code == 401 and "revoked" in r.json()["detail"]
+
+
 def test_revoke_key_of_another_application_is_404(client: TestClient, admin_headers: H) -> None:
     app, other = create_application(client, admin_headers), create_application(client, admin_headers)
     key = client.post(f"/admin/applications/{app['id']}/client-keys", json={"name": "k"}, headers=admin_headers).json()
