@@ -1,8 +1,23 @@
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+
+from models.api_key import KEY_PATTERN, header_safe
 
 MAX_MESSAGE_CHARS = 200_000
+# A key the caller brings for one direct call: it goes into an HTTP header, so it must fit in one.
+CallerKey = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(header_safe),
+                      WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 500, "pattern": KEY_PATTERN})]
 
 
 class UsagePublic(BaseModel):
@@ -18,7 +33,7 @@ class DirectChatRequest(BaseModel):
     prompt: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     system_prompt: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
     streaming: bool = Field(default=False, validation_alias=AliasChoices("streaming", "stream"))
-    api_key: str | None = Field(default=None, min_length=1, max_length=500, description="write-only")
+    api_key: CallerKey | None = Field(default=None, description="write-only")
 
 
 class DirectChatResponse(BaseModel):

@@ -8,8 +8,9 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import unique
 from tests.fakes import FakeUpstream, serve_upstream
-from tests.routing import route_providers, sse_events
+from tests.routing import make_application, model_id, provider_ids, route_providers, sse_events
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +37,33 @@ def test_streamed_events_match_the_documented_event_schema(client, admin_headers
     for event in events:
         jsonschema.validate(event, event_schema)
     jsonschema.validate(events, doc["text/event-stream"]["schema"])
+
+
+# --- API keys that cannot travel in an HTTP header: refused on input (422), not a 502 at chat time ---
+
+@pytest.mark.parametrize("key", ["sk-with space", "sk-\x7fdel", "sk-ключ", "sk-tab\there"])
+def test_provider_api_key_that_cannot_be_sent_in_a_header_is_422(client, admin_headers, key) -> None:
+    pid = provider_ids(client, admin_headers)["openai"]
+    r = client.post("/admin/api-keys", headers=admin_headers,
+                    json={"name": unique("bad-key"), "provider_id": pid, "api_key": key})
+    assert r.status_code == 422, r.text
+    assert "HTTP header" in field_errors(r.json()) and key not in r.text
+
+
+def test_assistant_api_key_that_cannot_be_sent_in_a_header_is_422(client, admin_headers) -> None:
+    app = make_application(client, admin_headers)
+    r = client.post("/admin/assistants", headers=admin_headers, json={
+        "name": unique("Helper"), "application_id": app["id"],
+        "model_id": model_id(client, admin_headers, "openai", "gpt-4o-mini"), "api_key": "sk-\x01ctl"})
+    assert r.status_code == 422 and "HTTP header" in field_errors(r.json())
+
+
+def test_direct_chat_api_key_that_cannot_be_sent_in_a_header_is_422(client, admin_headers, fake) -> None:
+    r = client.post("/chat/", headers=admin_headers, json={
+        "provider": "openai", "model": "gpt-4o-mini", "prompt": "hi", "api_key": "sk with spaces"})
+    assert r.status_code == 422 and "HTTP header" in field_errors(r.json())
+
+
+def test_api_key_pattern_is_documented_for_clients(client) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["ApiKeyCreate"]["properties"]["api_key"]["pattern"] == "^[!-~]+$"
