@@ -5,6 +5,8 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from errors import NotFound, Unauthenticated
 from models.chat import ApplicationInfo, AssistantEndpoint, ChatResponse, ChatTurnRequest
@@ -65,11 +67,26 @@ async def _caller(request: Request, settings: SettingsDep, cache: CacheDep) -> C
     return await get_caller(request, settings, cache, await oauth2_scheme(request))
 
 
-@endpoints_router.api_route("/{path:path}", methods=["GET", "POST"], include_in_schema=False, response_model=None)
+def _methods_elsewhere(request: Request) -> list[str]:
+    """The methods other routes serve on this path (none: the path itself is unknown)."""
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(getattr(route, "original_router", None) is not endpoints_router
+               and route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+# Every method, so an unknown path is a 404 whatever the method: with GET and POST only, a PUT or
+# DELETE on e.g. /admin/users/abc matched this route's path alone and got an undeclared 405.
+@endpoints_router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False,
+                            response_model=None)
 async def custom_endpoint(path: str, request: Request, service: ChatServiceDep, settings: SettingsDep,
                           cache: CacheDep) -> Response | ApplicationInfo | ChatResponse:
     """Admin-defined `endpoint` paths: GET an application's, POST an assistant's or
-    `{application endpoint}/{assistant slug}`. Anything else is an ordinary 404."""
+    `{application endpoint}/{assistant slug}`. A known path with another method is a 405, as
+    Starlette answers it; anything else is an ordinary 404."""
     full = "/" + path.rstrip("/")
     snap = await service.snapshot()
     app_cfg = snap.apps_by_endpoint.get(full)
@@ -88,6 +105,8 @@ async def custom_endpoint(path: str, request: Request, service: ChatServiceDep, 
             caller = await _caller(request, settings, cache)
             found = await service.find_assistant(caller, endpoint=full)
             return await _chat(service, caller, found.id, request)
+    if allowed := _methods_elsewhere(request):
+        raise HTTPException(405, "Method Not Allowed", headers={"Allow": ", ".join(allowed)})
     raise NotFound(f"No route {request.method} {full}: see /docs for the API")
 
 

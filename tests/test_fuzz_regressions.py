@@ -67,3 +67,17 @@ def test_direct_chat_api_key_that_cannot_be_sent_in_a_header_is_422(client, admi
 def test_api_key_pattern_is_documented_for_clients(client) -> None:
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     assert schemas["ApiKeyCreate"]["properties"]["api_key"]["pattern"] == "^[!-~]+$"
+
+
+# --- an id that is not a number matches no route: a 404 for every method, not an undeclared 405 ---
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_write_to_a_non_numeric_id_is_404(client, admin_headers, method) -> None:
+    r = client.request(method, "/admin/users/null,null", headers=admin_headers, json={})
+    assert r.status_code == 404 and r.json()["detail"].startswith(f"No route {method} /admin/users/null,null")
+
+
+def test_a_known_path_with_another_method_is_still_405_with_allow(client, admin_headers) -> None:
+    r = client.delete("/admin/providers/1", headers=admin_headers)
+    assert r.status_code == 405 and r.json() == {"detail": "Method Not Allowed"}
+    assert set(r.headers["allow"].split(", ")) == {"GET", "PUT", "PATCH"}
