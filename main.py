@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config import Settings, get_settings
 from database.bootstrap import migrate_and_seed
@@ -67,6 +69,17 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
 
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    # FastAPI answers a body it cannot decode (bytes that are not UTF-8) with a bare 400 that does not
+    # say what to fix; it is malformed JSON like any other, so it gets the same 422 and envelope.
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        detail = [{"type": "json_invalid", "loc": ["body"],
+                   "msg": "The body is not UTF-8 text: send JSON encoded as UTF-8"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+    return await http_exception_handler(request, exc)
+
+
 async def unexpected_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return JSONResponse({"detail": "Internal server error; the incident was logged"}, status_code=500)
@@ -81,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=app.state.settings.max_request_body_bytes)
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
     # The chat routes come first: routes are matched in order and they are the hot path.
     for router in (chat.router, apps.router, health.router, auth.router, suncar.router, moneytracker.router,

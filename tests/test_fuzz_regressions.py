@@ -81,3 +81,15 @@ def test_a_known_path_with_another_method_is_still_405_with_allow(client, admin_
     r = client.delete("/admin/providers/1", headers=admin_headers)
     assert r.status_code == 405 and r.json() == {"detail": "Method Not Allowed"}
     assert set(r.headers["allow"].split(", ")) == {"GET", "PUT", "PATCH"}
+
+
+# --- a body that is not UTF-8: the same 422 as any malformed JSON, saying what to send ---
+
+@pytest.mark.parametrize("method,path", [("POST", "/chat/assistant"), ("PUT", "/suncar/vehicle-profile"),
+                                         ("POST", "/admin/applications"), ("POST", "/admin/providers/code/validate")])
+def test_body_that_is_not_utf8_is_422_json_invalid(client, admin_headers, method, path) -> None:
+    headers = {**admin_headers, "Content-Type": "application/json"}
+    r = client.request(method, path, content=b"\xff\xfe{", headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == [{"type": "json_invalid", "loc": ["body"],
+                                   "msg": "The body is not UTF-8 text: send JSON encoded as UTF-8"}]
