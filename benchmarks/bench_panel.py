@@ -80,7 +80,8 @@ def main() -> None:
               f"in {time.perf_counter() - started:.1f} s")
         pages = [
             "/panel/login", "/panel/applications", f"/panel/applications?page={APPLICATIONS // 25}",
-            f"/panel/applications/{ids['application']}", "/panel/assistants", f"/panel/assistants?page={ASSISTANTS // 25}",
+            f"/panel/applications/{ids['application']}", "/panel/assistants",
+            f"/panel/assistants?page={ASSISTANTS // 25}",
             f"/panel/assistants?application_id={ids['application']}", f"/panel/assistants/{ids['assistant']}",
             "/panel/assistants/new", "/panel/providers", f"/panel/providers/{ids['provider']}", "/panel/api-keys",
             "/panel/users", f"/panel/users/{ids['user']}", "/panel/dynamic-providers",

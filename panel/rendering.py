@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.routing import APIRoute
 
 from errors import AppError
-from panel.session import FLASH_COOKIE, COOKIE_PATH, LoginRequired, read_flash
+from panel.session import COOKIE_PATH, FLASH_COOKIE, LoginRequired, read_flash
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"

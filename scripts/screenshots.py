@@ -94,8 +94,8 @@ def main() -> None:
             flows.send(page, "Can you open a ticket?")
             shot(page, out, "playground")
             page.goto("/panel/dynamic-providers/new?template=openai")
-            broken = TEMPLATES["openai"].python_code.replace("    async def chat(self, messages, system_prompt, model, "
-                                                             "params):", "    async def chat(self, messages, system_prompt, model, params)", 1)
+            signature = "    async def chat(self, messages, system_prompt, model, params)"
+            broken = TEMPLATES["openai"].python_code.replace(signature + ":", signature, 1)  # a missing colon
             page.evaluate("code => window.panelEditors.python_code.setValue(code)", broken)
             page.get_by_role("button", name="Validate").click()
             expect(page.locator("#validation-result")).to_contain_text("Line")

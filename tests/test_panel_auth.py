@@ -1,7 +1,7 @@
 """The panel's session: login, logout, expiry, and the CSRF checks on every state-changing request."""
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -29,7 +29,8 @@ def test_page_without_session_redirects_to_login(panel: TestClient) -> None:
 def test_login_page_has_labelled_fields(panel: TestClient) -> None:
     r = panel.get("/panel/login")
     assert r.status_code == 200
-    assert '<label for="f-username">Username' in r.text and '<label for="f-password">Password' in r.text
+    assert '<label for="f-username" class="required">Username</label>' in r.text
+    assert '<label for="f-password" class="required">Password</label>' in r.text
 
 
 def test_login_sets_an_httponly_samesite_strict_cookie(panel: TestClient) -> None:
@@ -74,7 +75,7 @@ def test_login_without_the_form_token_is_refused(panel: TestClient) -> None:
 
 
 def test_expired_session_returns_to_login_with_a_message(panel: TestClient, settings: Settings) -> None:
-    past = datetime.now(timezone.utc) - timedelta(hours=2)
+    past = datetime.now(UTC) - timedelta(hours=2)
     expired = jwt.encode({"sub": "1", "iat": past, "exp": past + timedelta(minutes=30), "typ": "access"},
                          settings.secret_key, algorithm="HS256")
     panel.cookies.set("panel_session", expired, path="/panel")

@@ -84,9 +84,9 @@ def test_saved_provider_is_listed_and_editable(admin: tuple[TestClient, str]) ->
 
 def test_test_run_shows_answer_time_and_output(admin: tuple[TestClient, str]) -> None:
     panel, csrf = admin
-    code = TEMPLATES["openai"].python_code.replace("        response.raise_for_status()\n        data = response.json()",
-                                                   "        response.raise_for_status()\n        print('status', "
-                                                   "response.status_code)\n        data = response.json()", 1)
+    parse_json = "        data = response.json()\n"
+    code = TEMPLATES["openai"].python_code.replace(
+        parse_json, "        print('status', response.status_code)\n" + parse_json, 1)
     with serve_upstream() as fake:
         r = panel.post("/panel/dynamic-providers/test", data=_definition(
             csrf, code, base_url=fake.base_url("openai"), api_key="sk-test-key-0000", test_model="gpt-4o-mini",

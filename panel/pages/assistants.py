@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from errors import Conflict, InvalidInput, NotFound
@@ -17,7 +18,6 @@ from routers.admin.params import Id, LiveRoutes
 from routers.deps import CacheDep, SessionDep, SettingsDep
 from services import application_service, assistant_service, model_service, provider_service
 from services.auth_service import UserSnapshot
-from sqlalchemy.ext.asyncio import AsyncSession
 
 router = panel_router()
 CONFIG_FIELDS = ("config.temperature", "config.max_tokens", "config.top_p", "config.history_window", "config.stop")

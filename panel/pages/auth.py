@@ -7,8 +7,17 @@ from errors import Unauthenticated
 from panel.forms import GENERAL, Form
 from panel.pages.common import form_of, panel_router
 from panel.rendering import LOGIN_REASONS, PanelRoute, render
-from panel.session import (CSRF_FIELD, PanelUser, clear_session, login_form_token, login_nonce, redirect, safe_next,
-                           set_login_nonce, set_session)
+from panel.session import (
+    CSRF_FIELD,
+    PanelUser,
+    clear_session,
+    login_form_token,
+    login_nonce,
+    redirect,
+    safe_next,
+    set_login_nonce,
+    set_session,
+)
 from routers.deps import SessionDep, SettingsDep
 from services import auth_service
 

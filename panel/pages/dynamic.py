@@ -12,8 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from errors import AppError, Conflict, InvalidInput
-from models.dynamic_provider import (CodeValidationRequest, DynamicProviderCreate, DynamicProviderPublic,
-                                     DynamicProviderUpdate, DynamicTestRequest, ProviderType)
+from models.dynamic_provider import (
+    CodeValidationRequest,
+    DynamicProviderCreate,
+    DynamicProviderPublic,
+    DynamicProviderUpdate,
+    DynamicTestRequest,
+    ProviderType,
+)
 from panel.forms import GENERAL, Form, FormInvalid, checkbox, parse, service_errors, text, validation_errors
 from panel.pages.common import PAGE_SIZE, PageNo, form_of, pager, panel_router, skip_of
 from panel.rendering import render

@@ -53,7 +53,8 @@ async def send(body: AssistantChatRequest, service: ChatServiceDep, user: PanelU
     """One turn, streamed as `POST /chat/assistant` streams it (JSON when the model cannot stream)."""
     caller = Caller(user=user)
     assistant = await service.find_assistant(caller, assistant_id=body.assistant_id, name=body.assistant_name)
-    prepared = await service.prepare(caller, assistant, body.message, stream=True if body.stream is None else body.stream,
+    stream = True if body.stream is None else body.stream
+    prepared = await service.prepare(caller, assistant, body.message, stream=stream,
                                      conversation_id=body.conversation_id)
     result = await answer(service, prepared)
     if isinstance(result, Response):

@@ -31,7 +31,8 @@ def _model_values(form: FormData) -> dict[str, Any]:
     return {"name": form.get("name") or "", "display_name": text(form, "display_name"),
             "max_tokens": form.get("max_tokens") or "", "cost_per_token": form.get("cost_per_token") or "0",
             "supports_streaming": checkbox(form, "supports_streaming"),
-            "supports_system_prompt": checkbox(form, "supports_system_prompt"), "is_active": checkbox(form, "is_active")}
+            "supports_system_prompt": checkbox(form, "supports_system_prompt"),
+            "is_active": checkbox(form, "is_active")}
 
 
 @router.get("/providers")

@@ -2,7 +2,7 @@
 duplicate name shown at its field, keyboard use and a 390 px wide screen."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -37,7 +37,7 @@ def test_log_out_returns_to_the_login_page(admin_page: Any) -> None:
 
 
 def test_expired_session_returns_to_login_with_a_message(page: Any, live_url: str, e2e_settings: Settings) -> None:
-    past = datetime.now(timezone.utc) - timedelta(hours=1)
+    past = datetime.now(UTC) - timedelta(hours=1)
     token = jwt.encode({"sub": "1", "iat": past, "exp": past + timedelta(minutes=30), "typ": "access"},
                        e2e_settings.secret_key, algorithm="HS256")
     page.context.add_cookies([{"name": "panel_session", "value": token, "url": f"{live_url}/panel/"}])
