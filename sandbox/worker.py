@@ -191,7 +191,8 @@ class SandboxWorker:
     async def _next(self, rid: int, timeout: float, what: str) -> dict[str, Any]:
         queue = self._queues[rid]
         try:
-            message = await asyncio.wait_for(queue.get(), timeout)
+            async with asyncio.timeout(timeout):  # no extra task per wait, unlike wait_for
+                message = await queue.get()
         except TimeoutError:
             await self._kill(f"timed out during {what}")
             raise SandboxTimeout(f"the dynamic provider '{self.spec.label}' did not answer within {timeout:g} s "
