@@ -124,7 +124,10 @@ def sdk_errors() -> Iterator[None]:
             status = 401
         if 200 <= status < 300:
             raise UpstreamFailure("garbage", message=str(exc.message or "")) from exc
-        raise failure_from_status(status, getattr(exc.response, "headers", None), str(exc.message or "")) from exc
+        failure = failure_from_status(status, getattr(exc.response, "headers", None), str(exc.message or ""))
+        if failure.kind == "rate" and failure.retry_after is None:
+            failure.retry_after = _retry_delay(exc.details)
+        raise failure from exc
     except (TimeoutError, httpx.TimeoutException) as exc:  # aiohttp's timeouts are TimeoutErrors
         raise UpstreamFailure("timeout") from exc
     except (aiohttp.ClientConnectorError, httpx.ConnectError) as exc:
@@ -133,6 +136,19 @@ def sdk_errors() -> Iterator[None]:
         raise UpstreamFailure("broken", message=type(exc).__name__) from exc
     except (genai_errors.UnknownApiResponseError, json.JSONDecodeError, pydantic.ValidationError) as exc:
         raise UpstreamFailure("garbage", message="the answer does not match Gemini's format") from exc
+
+
+def _retry_delay(details: Any) -> float | None:
+    """Gemini says when to retry in a google.rpc.RetryInfo detail ("retryDelay": "12s"), not a header."""
+    error = details.get("error", details) if isinstance(details, dict) else {}
+    for item in error.get("details") or () if isinstance(error, dict) else ():
+        delay = item.get("retryDelay") if isinstance(item, dict) else None
+        if isinstance(delay, str) and delay.endswith("s"):
+            try:
+                return max(0.0, float(delay[:-1]))
+            except ValueError:
+                return None
+    return None
 
 
 # --- I/O ------------------------------------------------------------------------------------

@@ -13,13 +13,14 @@ words (input: system prompt and every message; output: the deltas). Every reques
 
 The model name picks a failure, so a stored assistant can be routed into one through the admin API:
 `fake-401` `fake-403` `fake-400` `fake-404` `fake-500` `fake-503` (that status, with the provider's error
-body; a bad key for Gemini is its real 400 API_KEY_INVALID), `fake-429` (Retry-After: 30), `fake-garbage`
+body; a bad key for Gemini is its real 400 API_KEY_INVALID), `fake-429` (retry after 30 s: a
+Retry-After header, or for Gemini a RetryInfo detail), `fake-garbage`
 (a 200 that is not JSON / SSE frames that are not JSON), `fake-slow` (answers after SLOW_SECONDS),
 `fake-stall` (streams up to its first text delta, then stalls), `fake-cut` (drops the connection mid-body; a stream
 right after its first text delta),
 `fake-truncated` (ends the stream cleanly but without its final event), `fake-length` (finish reason
 "max tokens"), `fake-flaky-<id>` / `fake-flaky429-<id>` (the first request for that exact model name
-gets a 500 / a 429 with Retry-After: 0, later ones succeed).
+gets a 500 / a 429 saying retry after 0 s, later ones succeed).
 """
 
 import asyncio
@@ -120,7 +121,7 @@ class _Format:
     texts: Callable[[dict[str, Any]], list[tuple[str, str]]]
     answer: Callable[[str, Answer], dict[str, Any]]
     stream: Callable[[str, Answer, dict[str, Any]], Iterator[bytes]]
-    error: Callable[[int, str], tuple[int, dict[str, Any]]]
+    error: Callable[..., wire.ErrorAnswer]
     final_frames: int  # how many trailing frames `fake-truncated` leaves out
     first_delta: int  # index of the frame with the first text delta: `fake-cut` stops right after it
 
@@ -159,9 +160,9 @@ def _failure(fmt: _Format, model: str, attempt: int, credential: str) -> Respons
     if model in _STATUS_MODES:
         return _json(*fmt.error(_STATUS_MODES[model], f"fake upstream failure {model} for key {credential}"))
     if model == "fake-429":
-        return _json(*fmt.error(429, "Rate limit reached; slow down"), headers={"retry-after": "30"})
+        return _json(*fmt.error(429, "Rate limit reached; slow down", retry_after=30))
     if model.startswith("fake-flaky429-") and attempt == 1:
-        return _json(*fmt.error(429, "Rate limit reached; slow down"), headers={"retry-after": "0"})
+        return _json(*fmt.error(429, "Rate limit reached; slow down", retry_after=0))
     if model.startswith("fake-flaky-") and attempt == 1:
         return _json(*fmt.error(500, "The server had an error while processing your request"))
     return None

@@ -2,7 +2,8 @@
 timestamps made up, auth removed). Pure functions: `upstream.py` decides what to send, these build it.
 
 Each provider gets `*_request_texts(body)` (what the caller sent, for the echo), `*_answer(...)`
-(a whole JSON answer), `*_stream(...)` (SSE frames as bytes) and `*_error(...)` (status + body).
+(a whole JSON answer), `*_stream(...)` (SSE frames as bytes) and `*_error(...)` (status, body and
+headers; `retry_after` goes where that provider puts it).
 """
 
 import re
@@ -13,6 +14,7 @@ from typing import Any
 import orjson
 
 CREATED = 1_760_000_000
+ErrorAnswer = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +84,15 @@ def openai_stream(model: str, a: Answer, include_usage: bool) -> Iterator[bytes]
     yield b"data: [DONE]\n\n"
 
 
-def openai_error(status: int, message: str) -> tuple[int, dict[str, Any]]:
+def _retry_header(retry_after: int | None) -> dict[str, str]:
+    return {} if retry_after is None else {"retry-after": str(retry_after)}
+
+
+def openai_error(status: int, message: str, retry_after: int | None = None) -> ErrorAnswer:
     kinds = {401: ("invalid_request_error", "invalid_api_key"), 429: ("requests", "rate_limit_exceeded")}
     kind, code = kinds.get(status, ("server_error" if status >= 500 else "invalid_request_error", None))
-    return status, {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return status, {"error": {"message": message, "type": kind, "param": None, "code": code}}, \
+        _retry_header(retry_after)
 
 
 # --- Anthropic: POST /v1/messages -------------------------------------------------------------
@@ -123,10 +130,11 @@ def anthropic_stream(model: str, a: Answer) -> Iterator[bytes]:
     yield _sse({"type": "message_stop"}, "message_stop")
 
 
-def anthropic_error(status: int, message: str) -> tuple[int, dict[str, Any]]:
+def anthropic_error(status: int, message: str, retry_after: int | None = None) -> ErrorAnswer:
     kinds = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
              404: "not_found_error", 429: "rate_limit_error", 529: "overloaded_error"}
-    return status, {"type": "error", "error": {"type": kinds.get(status, "api_error"), "message": message}}
+    return status, {"type": "error", "error": {"type": kinds.get(status, "api_error"), "message": message}}, \
+        _retry_header(retry_after)
 
 
 # --- Cohere: POST /v2/chat --------------------------------------------------------------------
@@ -163,8 +171,8 @@ def cohere_stream(a: Answer) -> Iterator[bytes]:
                "message-end")
 
 
-def cohere_error(status: int, message: str) -> tuple[int, dict[str, Any]]:
-    return status, {"id": "c0ffee00-fake", "message": message}
+def cohere_error(status: int, message: str, retry_after: int | None = None) -> ErrorAnswer:
+    return status, {"id": "c0ffee00-fake", "message": message}, _retry_header(retry_after)
 
 
 # --- Gemini: POST /v1beta/models/{model}:generateContent | :streamGenerateContent?alt=sse -------
@@ -206,12 +214,15 @@ def gemini_stream(model: str, a: Answer) -> Iterator[bytes]:
         yield b"data: " + orjson.dumps(chunk) + b"\r\n\r\n"
 
 
-def gemini_error(status: int, message: str) -> tuple[int, dict[str, Any]]:
+def gemini_error(status: int, message: str, retry_after: int | None = None) -> ErrorAnswer:
     if status == 401:  # Gemini answers a bad key with 400 INVALID_ARGUMENT and reason API_KEY_INVALID
         return 400, {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
                                "status": "INVALID_ARGUMENT",
                                "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                                            "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]}}
+                                            "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]}}, {}
     statuses = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED",
                 503: "UNAVAILABLE"}
-    return status, {"error": {"code": status, "message": message, "status": statuses.get(status, "INTERNAL")}}
+    error: dict[str, Any] = {"code": status, "message": message, "status": statuses.get(status, "INTERNAL")}
+    if retry_after is not None:  # Gemini says when to retry in a RetryInfo detail, not a header
+        error["details"] = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{retry_after}s"}]
+    return status, {"error": error}, {}
