@@ -1,4 +1,4 @@
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import Conversation, ConversationMessage, utcnow
@@ -14,6 +14,10 @@ async def recent_messages(session: AsyncSession, conversation_id: str, limit: in
         select(ConversationMessage).where(ConversationMessage.conversation_id == conversation_id)
         .order_by(ConversationMessage.id.desc()).limit(limit))
     return list(reversed(list(rows)))
+
+
+async def delete_for_owners(session: AsyncSession, owners: list[str]) -> None:
+    await session.execute(delete(Conversation).where(Conversation.owner.in_(owners)))
 
 
 def write_turns(conn: Connection, turns: list[tuple[str, bool, int, str, str, str]]) -> None:

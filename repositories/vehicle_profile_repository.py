@@ -1,5 +1,6 @@
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import VehicleProfile
@@ -18,3 +19,7 @@ async def upsert(session: AsyncSession, owner: str, data: dict[str, Any]) -> Veh
         profile.data = data
     await session.flush()
     return profile
+
+
+async def delete_for_owners(session: AsyncSession, owners: list[str]) -> None:
+    await session.execute(delete(VehicleProfile).where(VehicleProfile.owner.in_(owners)))

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from database.models import Application
 from errors import Conflict, InvalidInput, NotFound
 from models.application import ApplicationCreate, ApplicationPublic, ApplicationsPublic, ApplicationUpdate, sent_fields
-from repositories import application_repository, assistant_repository
+from repositories import application_repository, assistant_repository, client_key_repository
+from services import caller_data_service
 from services.auth_service import UserSnapshot
 from services.config_cache import ConfigCache, commit_change
 from services.slugs import slugify
@@ -140,5 +141,7 @@ async def delete_application(session: AsyncSession, cache: ConfigCache, applicat
         raise Conflict(f"Application '{app.name}' still has {in_use} assistant(s): delete or move them first, "
                        "or repeat with ?force=true to delete them with it")
     async with conflict_on_integrity_error(session, "The application changed while it was being deleted: retry"):
+        keys = await client_key_repository.list_for_application(session, application_id)
         await application_repository.delete(session, application_id)
+        await caller_data_service.forget_client_keys(session, [k.id for k in keys])
         await commit_change(session, cache)

@@ -7,6 +7,7 @@ from database.models import ClientKey
 from errors import NotFound
 from models.client_key import ClientKeyCreate, ClientKeyCreated, ClientKeyPublic, ClientKeysPublic
 from repositories import application_repository, client_key_repository
+from services import caller_data_service
 from services.application_service import conflict_on_integrity_error
 from services.auth_service import UserSnapshot
 from services.config_cache import ConfigCache, commit_change
@@ -42,4 +43,5 @@ async def revoke_client_key(session: AsyncSession, cache: ConfigCache, applicati
     if key is None or key.application_id != application_id:
         raise NotFound(f"Client key {key_id} not found in application {application_id}")
     await client_key_repository.delete(session, key)
+    await caller_data_service.forget_client_keys(session, [key_id])
     await commit_change(session, cache)

@@ -10,6 +10,7 @@ from errors import Conflict, InvalidInput, NotFound
 from models.application import sent_fields
 from models.user import UserApplications, UserCreate, UserPublic, UsersPublic, UserUpdate
 from repositories import application_repository, assistant_repository, user_repository
+from services import caller_data_service
 from services.application_service import conflict_on_integrity_error
 from services.config_cache import ConfigCache, commit_change
 from services.security import hash_password
@@ -87,6 +88,7 @@ async def delete_user(session: AsyncSession, cache: ConfigCache, user_id: int) -
     user = await _load(session, user_id)
     await _keep_an_admin(session, user, "delete")
     await user_repository.delete(session, user_id)
+    await caller_data_service.forget_user(session, user_id)
     await commit_change(session, cache)
 
 

@@ -1,5 +1,6 @@
-"""What schemathesis found when fuzzing the live API (scripts/fuzz_api.py), one test per finding,
-so each stays fixed at its cause."""
+"""What schemathesis found when fuzzing the live API (scripts/fuzz_api.py), and what the .http
+suite found running against it (scripts/run_http_suite.py): one test per finding, so each stays
+fixed at its cause."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -8,9 +9,9 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import unique
+from tests.conftest import login, unique
 from tests.fakes import FakeUpstream, serve_upstream
-from tests.routing import make_application, model_id, provider_ids, route_providers, sse_events
+from tests.routing import make_application, make_assistant, model_id, provider_ids, route_providers, sse_events
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +94,43 @@ def test_body_that_is_not_utf8_is_422_json_invalid(client, admin_headers, method
     assert r.status_code == 422, r.text
     assert r.json()["detail"] == [{"type": "json_invalid", "loc": ["body"],
                                    "msg": "The body is not UTF-8 text: send JSON encoded as UTF-8"}]
+
+
+# --- found by test_assistants_routers.http: a new user inherited a deleted user's Suncar vehicle ---
+# (SQLite gives a new row the id of the newest deleted one; data keyed by "user:<id>" must go too.)
+
+def test_a_deleted_users_vehicle_and_conversations_do_not_pass_to_the_next_user(client, admin_headers, fake) -> None:
+    def new_user() -> tuple[int, dict[str, str]]:
+        name = unique("driver")
+        r = client.post("/admin/users", headers=admin_headers,
+                        json={"username": name, "email": f"{name}@example.com", "password": "driver-pass-1"})
+        assert r.status_code == 201, r.text
+        return r.json()["id"], login(client, name, "driver-pass-1")
+
+    first_id, first = new_user()
+    r = client.put("/suncar/vehicle-profile", headers=first, json={"vehicle_make": "Toyota", "vehicle_model": "Yaris"})
+    assert r.status_code == 200
+    app = make_application(client, admin_headers)
+    a = make_assistant(client, admin_headers, application_id=app["id"])
+    client.put(f"/admin/users/{first_id}/applications", headers=admin_headers, json={"application_ids": [app["id"]]})
+    conv = client.post("/chat/assistant", headers=first, json={"assistant_id": a["id"], "message": "secret"})
+    assert conv.status_code == 200, conv.text
+    assert client.delete(f"/admin/users/{first_id}", headers=admin_headers).status_code == 204
+
+    second_id, second = new_user()
+    client.put(f"/admin/users/{second_id}/applications", headers=admin_headers, json={"application_ids": [app["id"]]})
+    assert client.get("/suncar/vehicle-profile", headers=second).json()["vehicle_make"] is None
+    r = client.post("/chat/assistant", headers=second, json={
+        "assistant_id": a["id"], "message": "x", "conversation_id": conv.json()["conversation_id"]})
+    assert r.status_code == 404 and "Conversation" in r.json()["detail"]
+
+
+def test_a_revoked_client_keys_vehicle_does_not_pass_to_the_next_key(client, admin_headers) -> None:
+    app = make_application(client, admin_headers)
+    url = f"/admin/applications/{app['id']}/client-keys"
+    first = client.post(url, headers=admin_headers, json={"name": "first"}).json()
+    r = client.put("/suncar/vehicle-profile", headers={"X-API-Key": first["key"]}, json={"vehicle_make": "Kia"})
+    assert r.status_code == 200
+    assert client.delete(f"{url}/{first['id']}", headers=admin_headers).status_code == 204
+    second = client.post(url, headers=admin_headers, json={"name": "second"}).json()
+    assert client.get("/suncar/vehicle-profile", headers={"X-API-Key": second["key"]}).json()["vehicle_make"] is None
