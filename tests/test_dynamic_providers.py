@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from config import Settings
+from errors import ProviderNotConfigured
 from main import create_app
 from providers.llm_provider import ChatMessage
 from tests.conftest import login, make_settings, unique
@@ -197,7 +198,7 @@ def test_soft_delete_keeps_the_row_and_gives_a_clear_error(dyn: TestClient, admi
     created = create(dyn, admin)
     r = dyn.delete(f"/admin/providers/dynamic/{created['id']}", headers=admin)
     assert r.status_code == 200 and r.json()["is_active"] is False
-    with pytest.raises(Exception, match="was deleted"):
+    with pytest.raises(ProviderNotConfigured, match="was deleted"):
         chat_through_factory(dyn, created["name"])
 
 
@@ -212,7 +213,7 @@ def test_assistant_config_values_reach_the_code(dyn: TestClient, admin: dict[str
 def test_config_that_breaks_the_schema_is_refused_before_the_call(dyn: TestClient, admin: dict[str, str]) -> None:
     created = create(dyn, admin, config_schema={
         "type": "object", "properties": {"region": {"enum": ["eu", "us"]}}, "required": ["region"]})
-    with pytest.raises(Exception, match="does not match its config_schema"):
+    with pytest.raises(ProviderNotConfigured, match="does not match its config_schema"):
         chat_through_factory(dyn, created["name"])
 
 

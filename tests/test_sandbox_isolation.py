@@ -247,3 +247,11 @@ def _uid_of(pid: str) -> int | None:
         return Path(f"/proc/{pid}").stat().st_uid
     except OSError:
         return None
+
+
+async def test_a_forked_copy_of_the_worker_cannot_answer_for_it() -> None:
+    attack = "def attack(config):\n    return 'child' if os.fork() == 0 else 'parent'\n"
+    async with pool() as p:
+        worker = await p.worker_for("hostile", spec(attack))
+        answers = [(await worker.call("chat", {"messages": [], "model": "m"}))["text"] for _ in range(5)]
+    assert answers == ["parent"] * 5

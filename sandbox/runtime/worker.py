@@ -320,7 +320,19 @@ class Server:
         return [str(outcome)] if isinstance(outcome, str) else [str(p) for p in outcome]
 
 
+def _detach_children_from(fd: int) -> None:
+    """A process the code forks must not read or answer requests on our channel: in the child the
+    channel becomes /dev/null (its loop sees end-of-file and the copy exits)."""
+    def in_child() -> None:
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, fd)
+        os.close(null)
+
+    os.register_at_fork(after_in_child=in_child)
+
+
 async def serve(fd: int) -> None:
+    _detach_children_from(fd)
     reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd), limit=64 * 1024 * 1024)
     server = Server(writer)
     server.send({"type": "hello"})  # our loopback is up: the server may now listen on it
