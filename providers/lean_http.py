@@ -14,11 +14,13 @@ from typing import Any
 
 import aiohttp
 import orjson
+from aiohttp.http_exceptions import HttpProcessingError
 
 from providers.upstream import Kind, UpstreamFailure, failure_from_status, with_retries
 
 USER_AGENT = "virtual-assistants-admin/1.0"
 _ERROR_BODY_LIMIT = 64 * 1024
+_READ_BUFSIZE = 256 * 1024
 
 
 class LeanHTTPClient:
@@ -40,7 +42,9 @@ class LeanHTTPClient:
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             # trust_env=False: only config.py reads the environment (no proxy variables picked up here).
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256), trust_env=False)
+            # read_bufsize: a body is read line by line for SSE, and a line may not exceed twice this.
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256), trust_env=False,
+                                                  read_bufsize=_READ_BUFSIZE)
         return self._session
 
     async def aclose(self) -> None:
@@ -99,6 +103,8 @@ class LeanHTTPClient:
             raise UpstreamFailure("timeout") from exc
         except aiohttp.ClientError as exc:
             raise UpstreamFailure("broken", message=_reason(exc)) from exc
+        except (HttpProcessingError, ValueError) as exc:  # a line longer than aiohttp will buffer
+            raise UpstreamFailure("garbage", message="an event line is far too long") from exc
         finally:
             resp.release()  # closes the connection instead of reusing it if the body was not read to the end
 
