@@ -169,3 +169,13 @@ def test_dynamic_stream_delivers_deltas_as_they_come(api: TestClient, admin: dic
                 deltas.append(event["delta"])
                 released.set()  # only now may the code produce its second piece
     assert deltas == ["first ", "released"]
+
+
+def test_assistant_on_a_deleted_dynamic_provider_gets_a_clear_error(api: TestClient, admin: dict[str, str],
+                                                                    fake: FakeUpstream) -> None:
+    assistant_id = saved_assistant(api, admin, fake, "openai")
+    assistant = api.get(f"/admin/assistants/{assistant_id}", headers=admin).json()
+    model = api.get(f"/admin/models/{assistant['model_id']}", headers=admin).json()
+    assert api.delete(f"/admin/providers/dynamic/{model['provider_id']}", headers=admin).status_code == 200
+    r = api.post("/chat/assistant", headers=admin, json={"assistant_id": assistant_id, "message": "hi"})
+    assert r.status_code == 403 and "re-point it to an active model" in r.json()["detail"], r.text
