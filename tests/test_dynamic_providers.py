@@ -227,3 +227,17 @@ def test_debug_reports_the_definition_and_nothing_secret(dyn: TestClient, admin:
     assert sorted(body["effective_allowed_hosts"]) == ["127.0.0.1:9", "api.example.com:443"]
     assert body["registered_in_factory"] is True and body["workers"][0]["alive"] is True
     assert SECRET not in r.text
+
+
+def test_test_endpoint_runs_a_saved_provider_with_its_stored_key(dyn: TestClient, admin: dict[str, str]) -> None:
+    code = ECHO.replace('"VERSION-1 " + messages[-1]["content"]',
+                        '"key ok" if self.config["api_key"] == "' + SECRET + '" else "wrong key"')
+    created = create(dyn, admin, python_code=code, api_key=SECRET)
+    r = dyn.post("/admin/providers/dynamic/test", json={"provider_id": created["id"]}, headers=admin)
+    assert r.status_code == 200 and r.json()["success"] is True and r.json()["answer"] == "key ok"
+    assert SECRET not in r.text
+
+
+def test_test_endpoint_of_an_unknown_provider_is_404(dyn: TestClient, admin: dict[str, str]) -> None:
+    r = dyn.post("/admin/providers/dynamic/test", json={"provider_id": 2_000_000_000}, headers=admin)
+    assert r.status_code == 404
