@@ -167,3 +167,14 @@ def test_unknown_panel_page_is_a_not_found_page(admin: tuple[TestClient, str]) -
     panel, _ = admin
     r = panel.get("/panel/nothing-here")
     assert r.status_code == 404 and "text/html" in r.headers["content-type"]
+
+
+def test_max_tokens_above_the_models_limit_is_shown_at_its_field(admin: tuple[TestClient, str],
+                                                                  admin_headers: dict[str, str]) -> None:
+    panel, csrf = admin
+    assistant = create_assistant(panel, admin_headers)
+    r = panel.post(f"/panel/assistants/{assistant['id']}", data={
+        "name": assistant["name"], "application_id": assistant["application_id"],
+        "model_id": assistant["model_id"], "config.max_tokens": "999999999", "is_active": "on", "csrf_token": csrf})
+    assert r.status_code == 422
+    assert "more than model" in (field_error(r.text, "config.max_tokens") or "")

@@ -22,7 +22,7 @@ from services.auth_service import UserSnapshot
 router = panel_router()
 CONFIG_FIELDS = ("config.temperature", "config.max_tokens", "config.top_p", "config.history_window", "config.stop")
 FIELDS = ("name", "description", "application_id", "model_id", "system_prompt", "endpoint", "is_streaming",
-          "is_active", "api_key", "config", *CONFIG_FIELDS)
+          "is_active", "api_key", *CONFIG_FIELDS)
 CONFLICT_FIELDS = ("endpoint", "name")
 API_KEY_ACTIONS = ("keep", "replace", "clear")
 

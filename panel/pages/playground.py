@@ -5,6 +5,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from errors import NotFound
+from models.assistant import AssistantPublic
 from models.chat import AssistantChatRequest
 from panel.pages.common import CHOICES_LIMIT, panel_router
 from panel.rendering import render
@@ -17,7 +18,7 @@ from services.auth_service import Caller
 router = panel_router()
 
 
-async def _assistants(session: SessionDep, user: PanelUser, application_id: int | None) -> list:  # type: ignore[type-arg]
+async def _assistants(session: SessionDep, user: PanelUser, application_id: int | None) -> list[AssistantPublic]:
     if application_id is None:
         return []
     try:

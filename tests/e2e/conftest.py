@@ -39,7 +39,9 @@ def live_url(e2e_settings: Settings) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop current in this thread while it runs, so
+# it must be closed before the rest of the suite's async tests start.
+@pytest.fixture(scope="package")
 def browser(live_url: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -80,7 +82,7 @@ def admin_page(page: Any) -> Any:
     return page
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def openai_on_fake(browser: Any, live_url: str, persona_url: str) -> str:
     """Point the built-in OpenAI provider at the fake upstream and give it a key, through the
     panel's own Providers and API keys screens, as an administrator would."""
