@@ -59,7 +59,9 @@ def secrets_of(settings: Settings) -> list[str]:
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_hostile_code_is_contained(dyn: TestClient, hostile_settings: Settings, name: str) -> None:
     admin = login(dyn, "admin", "password123")
-    db = hostile_settings.database_url.split("sqlite:///", 1)[-1]
+    url = hostile_settings.database_url
+    # The server's SQLite file; on PostgreSQL, the default one in ./data (the URL itself is a secret).
+    db = url.split("sqlite:///", 1)[1] if url.startswith("sqlite:///") else str(PROJECT / "data" / "app.db")
     code = HEAD + f"DB = {db!r}\nPARENT = {os.getpid()}\n" + ATTACKS[name]
     r = dyn.post("/admin/providers/dynamic/test", headers=admin,
                  json={"python_code": code, "base_url": "http://127.0.0.1:9", "api_key": "sk-hostile-key-1"})
