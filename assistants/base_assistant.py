@@ -32,6 +32,7 @@ class BaseAssistant:
         self.base_url = base_url
         self.config = dict(config or {})
         self.params = GenerationParams.from_config(self.config)
+        self._provider_config = {**self.config, **(self.config.get("provider_options") or {})}
         # Legacy callers build an assistant by hand with no app around it: give it its own factory.
         self._factory = factory or LLMFactory()
         self._timeout = timeout
@@ -57,8 +58,9 @@ class BaseAssistant:
     def provider(self) -> LLMProvider:
         if not self.api_key:
             raise ProviderNotConfigured(f"No API key for provider '{self.llm_provider}'")
-        return self._factory.create(self.llm_provider, api_key=self.api_key, base_url=self.base_url,
-                                    timeout=self._timeout, max_retries=self._max_retries)
+        llm = self._factory.create(self.llm_provider, api_key=self.api_key, base_url=self.base_url,
+                                   timeout=self._timeout, max_retries=self._max_retries)
+        return llm.with_config(self._provider_config) if self._provider_config else llm
 
     def messages(self, message: str, history: Sequence[ChatMessage] = ()) -> list[ChatMessage]:
         return [*history, ChatMessage(role="user", content=message)]

@@ -28,6 +28,8 @@ class AssistantConfig(BaseModel):
     stop: StopText | list[StopText] | None = Field(None, max_length=16)
     history_window: int | None = Field(None, ge=0, le=200,
                                        description="How many earlier messages are sent with each question")
+    provider_options: dict[str, Any] | None = Field(
+        None, description="Settings a dynamic provider's config_schema declares (checked against it at call time)")
 
     def stored(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)

@@ -92,5 +92,10 @@ class LLMProvider(ABC):
                params: GenerationParams = GenerationParams()) -> AsyncIterator[StreamChunk]:
         """Text deltas as they arrive, then a final chunk with usage (an async generator)."""
 
+    def with_config(self, extra_config: Mapping[str, Any] | None) -> "LLMProvider":
+        """This provider for one assistant's extra settings. Built-ins take everything they need as
+        GenerationParams; dynamic providers pass the values their config_schema declares."""
+        return self
+
     async def aclose(self) -> None:
         """Release clients and connections (called when the factory drops this instance)."""

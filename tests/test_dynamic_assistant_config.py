@@ -1,0 +1,43 @@
+"""An assistant's settings reach a dynamic provider's code through its config_schema."""
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import unique
+from tests.routing import make_application
+
+REGION_CODE = '''
+class Regional:
+    def __init__(self, config):
+        self.region = config["region"]
+    async def chat(self, messages, system_prompt, model, params):
+        return {"text": "region=" + self.region}
+    async def stream(self, messages, system_prompt, model, params):
+        yield "region=" + self.region
+'''
+
+
+def test_provider_options_reach_the_dynamic_provider(client: TestClient, admin_headers: dict[str, str]) -> None:
+    schema = {"type": "object", "properties": {"region": {"type": "string", "enum": ["eu", "us"]}},
+              "required": ["region"]}
+    r = client.post("/admin/providers/dynamic", headers=admin_headers, json={
+        "name": unique("regional"), "display_name": "Regional", "base_url": "http://127.0.0.1:9",
+        "python_code": REGION_CODE, "config_schema": schema, "api_key": "sk-regional-000000001"})
+    assert r.status_code == 201, r.text
+    model = client.post("/admin/models", headers=admin_headers, json={"name": "r1", "provider_id": r.json()["id"]})
+    assert model.status_code == 201, model.text
+    app = make_application(client, admin_headers)
+
+    def assistant(config: dict[str, object]) -> int:
+        a = client.post("/admin/assistants", headers=admin_headers, json={
+            "name": unique("Reg"), "application_id": app["id"], "model_id": model.json()["id"], "config": config})
+        assert a.status_code == 201, a.text
+        return int(a.json()["id"])
+
+    eu = assistant({"provider_options": {"region": "eu"}})
+    r = client.post("/chat/assistant", headers=admin_headers, json={"assistant_id": eu, "message": "x"})
+    assert r.status_code == 200, r.text
+    assert r.json()["response"] == "region=eu"
+
+    missing = assistant({})
+    r = client.post("/chat/assistant", headers=admin_headers, json={"assistant_id": missing, "message": "x"})
+    assert r.status_code == 502 and "config_schema" in r.json()["detail"] and "region" in r.json()["detail"]
