@@ -1,6 +1,7 @@
 """Assistant schemas. The assistant's own provider `api_key` is write-only: it goes in on create or
 update and comes back only as `has_api_key`."""
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,6 +17,19 @@ SecretText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=
                                                                     "pattern": "^[!-~]*$"})]
 
 
+def _json_safe(value: dict[str, Any]) -> dict[str, Any]:
+    # NaN/Infinity and NUL characters are valid Python but not storable JSON (PostgreSQL refuses them).
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except ValueError as exc:
+        raise ValueError("must be plain JSON: no NaN or Infinity") from exc
+    if "\\u0000" in text:
+        raise ValueError("must not contain NUL characters")
+    if len(text) > 16_384:
+        raise ValueError("must be at most 16 KiB of JSON")
+    return value
+
+
 class AssistantConfig(BaseModel):
     """Generation settings. Unknown keys are refused so a typo ("temprature") fails loudly here
     instead of being ignored at the provider."""
@@ -28,7 +42,7 @@ class AssistantConfig(BaseModel):
     stop: StopText | list[StopText] | None = Field(None, max_length=16)
     history_window: int | None = Field(None, ge=0, le=200,
                                        description="How many earlier messages are sent with each question")
-    provider_options: dict[str, Any] | None = Field(
+    provider_options: Annotated[dict[str, Any], AfterValidator(_json_safe)] | None = Field(
         None, description="Settings a dynamic provider's config_schema declares (checked against it at call time)")
 
     def stored(self) -> dict[str, Any]:

@@ -41,3 +41,13 @@ def test_provider_options_reach_the_dynamic_provider(client: TestClient, admin_h
     missing = assistant({})
     r = client.post("/chat/assistant", headers=admin_headers, json={"assistant_id": missing, "message": "x"})
     assert r.status_code == 502 and "config_schema" in r.json()["detail"] and "region" in r.json()["detail"]
+
+
+def test_provider_options_must_be_storable_json(client: TestClient, admin_headers: dict[str, str]) -> None:
+    app = make_application(client, admin_headers)
+    models = client.get("/admin/models", headers=admin_headers, params={"limit": 1}).json()["data"]
+    body = ('{"name": "%s", "application_id": %d, "model_id": %d, "config": {"provider_options": {"a": NaN}}}'
+            % (unique("Nan"), app["id"], models[0]["id"]))
+    r = client.post("/admin/assistants", headers={**admin_headers, "content-type": "application/json"}, content=body)
+    assert r.status_code == 422
+    assert "NaN" in str(r.json()["detail"])
