@@ -120,7 +120,8 @@ async def test_no_answer_within_the_timeout_is_provider_timeout_504(fake: FakeUp
 @each
 async def test_a_stream_that_stalls_mid_way_is_provider_timeout(fake: FakeUpstream, provider: str) -> None:
     received: list[StreamChunk] = []
-    async with fake.provider(provider, api_key=KEY, timeout=0.5) as llm:
+    # Long enough for the first frames to arrive on a busy machine; the fake then stalls for 5 s.
+    async with fake.provider(provider, api_key=KEY, timeout=1.5) as llm:
         with pytest.raises(ProviderTimeout, match="mid-stream"):
             await call(llm, "fake-stall", True, received)
     assert [c.delta for c in received] == ["echo: "]
