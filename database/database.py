@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # Default driver first; an explicit `+driver` in the URL is honoured when it suits the mode.
@@ -66,8 +67,33 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(async_url(url), pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+ACTOR_KEY = "actor_id"
+
+
+class AuditedSession(Session):
+    """A session whose writes record the acting admin (`set_actor`) in created_by / updated_by."""
+
+
+@event.listens_for(AuditedSession, "before_flush")
+def _stamp_actor(session: Session, _context: object, _instances: object) -> None:
+    actor = session.info.get(ACTOR_KEY)
+    if actor is None:
+        return
+    for obj in session.new:
+        if hasattr(obj, "created_by") and obj.created_by is None:
+            obj.created_by = actor
+    for obj in (*session.new, *session.dirty):
+        if hasattr(obj, "updated_by") and session.is_modified(obj):
+            obj.updated_by = actor
+
+
+def set_actor(session: AsyncSession | Session, user_id: int) -> None:
+    """Remember which admin acts through this session (done once, by the admin dependency)."""
+    session.info[ACTOR_KEY] = user_id
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AuditedSession)
 
 
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:

@@ -39,12 +39,17 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
 
 
-class Timestamps:
+class Audited:
+    """Admin-managed rows record when and by whom they were created and last changed (the user
+    columns are set centrally by services.config_cache.commit_change from the acting admin)."""
+
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
 
-class User(Timestamps, Base):
+class User(Audited, Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True, index=True)
@@ -55,7 +60,7 @@ class User(Timestamps, Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
 
-class Application(Timestamps, Base):
+class Application(Audited, Base):
     __tablename__ = "applications"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True, index=True)
@@ -64,11 +69,10 @@ class Application(Timestamps, Base):
     icon_url: Mapped[str | None] = mapped_column(String(500))
     endpoint: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     assistants: Mapped[list["Assistant"]] = relationship(back_populates="application")
 
 
-class Provider(Timestamps, Base):
+class Provider(Audited, Base):
     __tablename__ = "providers"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True, index=True)
@@ -86,7 +90,7 @@ class Provider(Timestamps, Base):
     models: Mapped[list["LLMModel"]] = relationship(back_populates="provider")
 
 
-class LLMModel(Timestamps, Base):
+class LLMModel(Audited, Base):
     __tablename__ = "models"
     __table_args__ = (UniqueConstraint("provider_id", "name", name="uq_models_provider_id_name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,7 +105,7 @@ class LLMModel(Timestamps, Base):
     provider: Mapped[Provider] = relationship(back_populates="models")
 
 
-class Assistant(Timestamps, Base):
+class Assistant(Audited, Base):
     __tablename__ = "assistants"
     __table_args__ = (
         UniqueConstraint("application_id", "name", name="uq_assistants_application_id_name"),
@@ -119,12 +123,11 @@ class Assistant(Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     endpoint: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     application: Mapped[Application] = relationship(back_populates="assistants")
     model: Mapped[LLMModel] = relationship()
 
 
-class ApiKey(Timestamps, Base):
+class ApiKey(Audited, Base):
     __tablename__ = "api_keys"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -133,7 +136,6 @@ class ApiKey(Timestamps, Base):
     # Masked preview ("sk-...9f2c") so listing never needs to decrypt.
     key_preview: Mapped[str] = mapped_column(String(32), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
 
 class UserApplication(Base):

@@ -49,6 +49,7 @@ class ApiKeyPublic(BaseModel):
     key_preview: str
     is_active: bool
     created_by: int | None
+    updated_by: int | None = None
     created_at: datetime
     updated_at: datetime
 

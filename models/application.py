@@ -71,6 +71,7 @@ class ApplicationPublic(BaseModel):
     endpoint: str | None
     is_active: bool
     created_by: int | None
+    updated_by: int | None = None
     created_at: datetime
     updated_at: datetime
 

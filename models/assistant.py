@@ -96,6 +96,7 @@ class AssistantPublic(BaseModel):
     config: dict[str, Any]
     has_api_key: bool
     created_by: int | None
+    updated_by: int | None = None
     created_at: datetime
     updated_at: datetime
 

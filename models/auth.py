@@ -22,5 +22,7 @@ class UserPublic(BaseModel):
     full_name: str | None
     is_active: bool
     is_admin: bool
+    created_by: int | None = None
+    updated_by: int | None = None
     created_at: datetime
     updated_at: datetime

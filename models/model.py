@@ -51,6 +51,8 @@ class ModelPublic(BaseModel):
     supports_system_prompt: bool
     cost_per_token: float
     is_active: bool
+    created_by: int | None = None
+    updated_by: int | None = None
     created_at: datetime
     updated_at: datetime
 

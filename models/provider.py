@@ -43,6 +43,8 @@ class ProviderPublic(BaseModel):
     is_dynamic: bool
     model_count: int
     has_api_key: bool  # at least one active stored API key
+    created_by: int | None = None
+    updated_by: int | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -8,6 +8,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from config import Settings
+from database.database import set_actor
 from errors import PermissionDenied, Unauthenticated
 from services import auth_service
 from services.auth_service import Caller, UserSnapshot
@@ -45,9 +46,10 @@ async def get_current_user(settings: SettingsDep, cache: CacheDep, token: TokenD
 CurrentUser = Annotated[UserSnapshot, Depends(get_current_user)]
 
 
-async def require_admin(user: CurrentUser) -> UserSnapshot:
+async def require_admin(user: CurrentUser, session: SessionDep) -> UserSnapshot:
     if not user.is_admin:
         raise PermissionDenied("This action needs an administrator account")
+    set_actor(session, user.id)  # the request's one session: its writes record this admin
     return user
 
 

@@ -27,7 +27,7 @@ def to_public(assistant: Assistant) -> AssistantPublic:
         model_name=assistant.model.name, provider_id=assistant.model.provider_id,
         provider_name=assistant.model.provider.name, endpoint=assistant.endpoint,
         is_streaming=assistant.is_streaming, is_active=assistant.is_active, config=dict(assistant.config or {}),
-        has_api_key=bool(assistant.api_key), created_by=assistant.created_by,
+        has_api_key=bool(assistant.api_key), created_by=assistant.created_by, updated_by=assistant.updated_by,
         created_at=assistant.created_at, updated_at=assistant.updated_at)
 
 

@@ -18,7 +18,8 @@ def to_public(model: LLMModel) -> ModelPublic:
         id=model.id, name=model.name, display_name=model.display_name, provider_id=model.provider_id,
         provider_name=model.provider.name, max_tokens=model.max_tokens, supports_streaming=model.supports_streaming,
         supports_system_prompt=model.supports_system_prompt, cost_per_token=model.cost_per_token,
-        is_active=model.is_active, created_at=model.created_at, updated_at=model.updated_at)
+        is_active=model.is_active, created_by=model.created_by, updated_by=model.updated_by,
+        created_at=model.created_at, updated_at=model.updated_at)
 
 
 async def list_models(session: AsyncSession, *, skip: int, limit: int, provider_id: int | None = None,

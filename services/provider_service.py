@@ -16,8 +16,8 @@ def to_public(row: ProviderRow) -> ProviderPublic:
     return ProviderPublic(
         id=provider.id, name=provider.name, display_name=provider.display_name, icon_url=provider.icon_url,
         base_url=provider.base_url, is_active=provider.is_active, is_dynamic=provider.is_dynamic,
-        model_count=model_count, has_api_key=has_api_key, created_at=provider.created_at,
-        updated_at=provider.updated_at)
+        model_count=model_count, has_api_key=has_api_key, created_by=provider.created_by,
+        updated_by=provider.updated_by, created_at=provider.created_at, updated_at=provider.updated_at)
 
 
 async def list_providers(session: AsyncSession, *, skip: int, limit: int, is_active: bool | None = None,

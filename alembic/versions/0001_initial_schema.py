@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 07:48:51.830238
+Create Date: 2026-11-25 08:48:11.836581
 """
 from collections.abc import Sequence
 
@@ -23,6 +23,60 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_config_state'))
     )
+    op.create_table('users',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('email', sa.String(length=255), nullable=False),
+    sa.Column('hashed_password', sa.String(length=255), nullable=False),
+    sa.Column('full_name', sa.String(length=255), nullable=True),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('is_admin', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_users_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_users_updated_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users'))
+    )
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_users_created_by'), ['created_by'], unique=False)
+        batch_op.create_index(batch_op.f('ix_users_email'), ['email'], unique=True)
+        batch_op.create_index(batch_op.f('ix_users_is_active'), ['is_active'], unique=False)
+        batch_op.create_index(batch_op.f('ix_users_is_admin'), ['is_admin'], unique=False)
+        batch_op.create_index(batch_op.f('ix_users_updated_by'), ['updated_by'], unique=False)
+        batch_op.create_index(batch_op.f('ix_users_username'), ['username'], unique=True)
+
+    op.create_table('vehicle_profiles',
+    sa.Column('owner', sa.String(length=64), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('owner', name=op.f('pk_vehicle_profiles'))
+    )
+    op.create_table('applications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('slug', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('icon_url', sa.String(length=500), nullable=True),
+    sa.Column('endpoint', sa.String(length=200), nullable=True),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_applications_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_applications_updated_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_applications'))
+    )
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_applications_created_by'), ['created_by'], unique=False)
+        batch_op.create_index(batch_op.f('ix_applications_endpoint'), ['endpoint'], unique=True)
+        batch_op.create_index(batch_op.f('ix_applications_is_active'), ['is_active'], unique=False)
+        batch_op.create_index(batch_op.f('ix_applications_name'), ['name'], unique=True)
+        batch_op.create_index(batch_op.f('ix_applications_slug'), ['slug'], unique=True)
+        batch_op.create_index(batch_op.f('ix_applications_updated_by'), ['updated_by'], unique=False)
+
     op.create_table('providers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -38,37 +92,19 @@ def upgrade() -> None:
     sa.Column('allowed_hosts', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_providers_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_providers_updated_by_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_providers'))
     )
     with op.batch_alter_table('providers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_providers_created_by'), ['created_by'], unique=False)
         batch_op.create_index(batch_op.f('ix_providers_is_active'), ['is_active'], unique=False)
         batch_op.create_index(batch_op.f('ix_providers_is_dynamic'), ['is_dynamic'], unique=False)
         batch_op.create_index(batch_op.f('ix_providers_name'), ['name'], unique=True)
+        batch_op.create_index(batch_op.f('ix_providers_updated_by'), ['updated_by'], unique=False)
 
-    op.create_table('users',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('username', sa.String(length=64), nullable=False),
-    sa.Column('email', sa.String(length=255), nullable=False),
-    sa.Column('hashed_password', sa.String(length=255), nullable=False),
-    sa.Column('full_name', sa.String(length=255), nullable=True),
-    sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('is_admin', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_users'))
-    )
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_users_email'), ['email'], unique=True)
-        batch_op.create_index(batch_op.f('ix_users_is_active'), ['is_active'], unique=False)
-        batch_op.create_index(batch_op.f('ix_users_is_admin'), ['is_admin'], unique=False)
-        batch_op.create_index(batch_op.f('ix_users_username'), ['username'], unique=True)
-
-    op.create_table('vehicle_profiles',
-    sa.Column('owner', sa.String(length=64), nullable=False),
-    sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('owner', name=op.f('pk_vehicle_profiles'))
-    )
     op.create_table('api_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -76,91 +112,20 @@ def upgrade() -> None:
     sa.Column('encrypted_key', sa.Text(), nullable=False),
     sa.Column('key_preview', sa.String(length=32), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_api_keys_created_by_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_api_keys_provider_id_providers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_api_keys_updated_by_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys'))
     )
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_keys_created_by'), ['created_by'], unique=False)
         batch_op.create_index(batch_op.f('ix_api_keys_is_active'), ['is_active'], unique=False)
         batch_op.create_index(batch_op.f('ix_api_keys_provider_id'), ['provider_id'], unique=False)
-
-    op.create_table('applications',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('slug', sa.String(length=120), nullable=False),
-    sa.Column('description', sa.Text(), nullable=True),
-    sa.Column('icon_url', sa.String(length=500), nullable=True),
-    sa.Column('endpoint', sa.String(length=200), nullable=True),
-    sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_applications_created_by_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_applications'))
-    )
-    with op.batch_alter_table('applications', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_applications_created_by'), ['created_by'], unique=False)
-        batch_op.create_index(batch_op.f('ix_applications_endpoint'), ['endpoint'], unique=True)
-        batch_op.create_index(batch_op.f('ix_applications_is_active'), ['is_active'], unique=False)
-        batch_op.create_index(batch_op.f('ix_applications_name'), ['name'], unique=True)
-        batch_op.create_index(batch_op.f('ix_applications_slug'), ['slug'], unique=True)
-
-    op.create_table('models',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=128), nullable=False),
-    sa.Column('display_name', sa.String(length=128), nullable=True),
-    sa.Column('provider_id', sa.Integer(), nullable=False),
-    sa.Column('max_tokens', sa.Integer(), nullable=False),
-    sa.Column('supports_streaming', sa.Boolean(), nullable=False),
-    sa.Column('supports_system_prompt', sa.Boolean(), nullable=False),
-    sa.Column('cost_per_token', sa.Float(), nullable=False),
-    sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_models_provider_id_providers'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_models')),
-    sa.UniqueConstraint('provider_id', 'name', name='uq_models_provider_id_name')
-    )
-    with op.batch_alter_table('models', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_models_is_active'), ['is_active'], unique=False)
-        batch_op.create_index(batch_op.f('ix_models_name'), ['name'], unique=False)
-        batch_op.create_index(batch_op.f('ix_models_provider_id'), ['provider_id'], unique=False)
-
-    op.create_table('assistants',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('slug', sa.String(length=120), nullable=False),
-    sa.Column('description', sa.Text(), nullable=True),
-    sa.Column('system_prompt', sa.Text(), nullable=True),
-    sa.Column('application_id', sa.Integer(), nullable=False),
-    sa.Column('model_id', sa.Integer(), nullable=False),
-    sa.Column('api_key', sa.Text(), nullable=True),
-    sa.Column('is_streaming', sa.Boolean(), nullable=False),
-    sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('config', sa.JSON(), nullable=False),
-    sa.Column('endpoint', sa.String(length=200), nullable=True),
-    sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_assistants_application_id_applications'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_assistants_created_by_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['model_id'], ['models.id'], name=op.f('fk_assistants_model_id_models'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_assistants')),
-    sa.UniqueConstraint('application_id', 'name', name='uq_assistants_application_id_name'),
-    sa.UniqueConstraint('application_id', 'slug', name='uq_assistants_application_id_slug')
-    )
-    with op.batch_alter_table('assistants', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_assistants_application_id'), ['application_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_assistants_created_by'), ['created_by'], unique=False)
-        batch_op.create_index(batch_op.f('ix_assistants_endpoint'), ['endpoint'], unique=True)
-        batch_op.create_index(batch_op.f('ix_assistants_is_active'), ['is_active'], unique=False)
-        batch_op.create_index(batch_op.f('ix_assistants_model_id'), ['model_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_assistants_name'), ['name'], unique=False)
-        batch_op.create_index(batch_op.f('ix_assistants_slug'), ['slug'], unique=False)
+        batch_op.create_index(batch_op.f('ix_api_keys_updated_by'), ['updated_by'], unique=False)
 
     op.create_table('client_keys',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -180,6 +145,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_client_keys_created_by'), ['created_by'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_keys_key_hash'), ['key_hash'], unique=True)
 
+    op.create_table('models',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=128), nullable=False),
+    sa.Column('display_name', sa.String(length=128), nullable=True),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('max_tokens', sa.Integer(), nullable=False),
+    sa.Column('supports_streaming', sa.Boolean(), nullable=False),
+    sa.Column('supports_system_prompt', sa.Boolean(), nullable=False),
+    sa.Column('cost_per_token', sa.Float(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_models_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_models_provider_id_providers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_models_updated_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_models')),
+    sa.UniqueConstraint('provider_id', 'name', name='uq_models_provider_id_name')
+    )
+    with op.batch_alter_table('models', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_models_created_by'), ['created_by'], unique=False)
+        batch_op.create_index(batch_op.f('ix_models_is_active'), ['is_active'], unique=False)
+        batch_op.create_index(batch_op.f('ix_models_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_models_provider_id'), ['provider_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_models_updated_by'), ['updated_by'], unique=False)
+
     op.create_table('user_applications',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -190,6 +182,41 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user_applications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_applications_application_id'), ['application_id'], unique=False)
+
+    op.create_table('assistants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('slug', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('system_prompt', sa.Text(), nullable=True),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('model_id', sa.Integer(), nullable=False),
+    sa.Column('api_key', sa.Text(), nullable=True),
+    sa.Column('is_streaming', sa.Boolean(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('config', sa.JSON(), nullable=False),
+    sa.Column('endpoint', sa.String(length=200), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_assistants_application_id_applications'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_assistants_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['model_id'], ['models.id'], name=op.f('fk_assistants_model_id_models'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_assistants_updated_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assistants')),
+    sa.UniqueConstraint('application_id', 'name', name='uq_assistants_application_id_name'),
+    sa.UniqueConstraint('application_id', 'slug', name='uq_assistants_application_id_slug')
+    )
+    with op.batch_alter_table('assistants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assistants_application_id'), ['application_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assistants_created_by'), ['created_by'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assistants_endpoint'), ['endpoint'], unique=True)
+        batch_op.create_index(batch_op.f('ix_assistants_is_active'), ['is_active'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assistants_model_id'), ['model_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assistants_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assistants_slug'), ['slug'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assistants_updated_by'), ['updated_by'], unique=False)
 
     op.create_table('conversations',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -230,17 +257,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_conversations_assistant_id'))
 
     op.drop_table('conversations')
-    with op.batch_alter_table('user_applications', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_user_applications_application_id'))
-
-    op.drop_table('user_applications')
-    with op.batch_alter_table('client_keys', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_client_keys_key_hash'))
-        batch_op.drop_index(batch_op.f('ix_client_keys_created_by'))
-        batch_op.drop_index(batch_op.f('ix_client_keys_application_id'))
-
-    op.drop_table('client_keys')
     with op.batch_alter_table('assistants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assistants_updated_by'))
         batch_op.drop_index(batch_op.f('ix_assistants_slug'))
         batch_op.drop_index(batch_op.f('ix_assistants_name'))
         batch_op.drop_index(batch_op.f('ix_assistants_model_id'))
@@ -250,13 +268,41 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_assistants_application_id'))
 
     op.drop_table('assistants')
+    with op.batch_alter_table('user_applications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_applications_application_id'))
+
+    op.drop_table('user_applications')
     with op.batch_alter_table('models', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_models_updated_by'))
         batch_op.drop_index(batch_op.f('ix_models_provider_id'))
         batch_op.drop_index(batch_op.f('ix_models_name'))
         batch_op.drop_index(batch_op.f('ix_models_is_active'))
+        batch_op.drop_index(batch_op.f('ix_models_created_by'))
 
     op.drop_table('models')
+    with op.batch_alter_table('client_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_client_keys_key_hash'))
+        batch_op.drop_index(batch_op.f('ix_client_keys_created_by'))
+        batch_op.drop_index(batch_op.f('ix_client_keys_application_id'))
+
+    op.drop_table('client_keys')
+    with op.batch_alter_table('api_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_keys_updated_by'))
+        batch_op.drop_index(batch_op.f('ix_api_keys_provider_id'))
+        batch_op.drop_index(batch_op.f('ix_api_keys_is_active'))
+        batch_op.drop_index(batch_op.f('ix_api_keys_created_by'))
+
+    op.drop_table('api_keys')
+    with op.batch_alter_table('providers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_providers_updated_by'))
+        batch_op.drop_index(batch_op.f('ix_providers_name'))
+        batch_op.drop_index(batch_op.f('ix_providers_is_dynamic'))
+        batch_op.drop_index(batch_op.f('ix_providers_is_active'))
+        batch_op.drop_index(batch_op.f('ix_providers_created_by'))
+
+    op.drop_table('providers')
     with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_applications_updated_by'))
         batch_op.drop_index(batch_op.f('ix_applications_slug'))
         batch_op.drop_index(batch_op.f('ix_applications_name'))
         batch_op.drop_index(batch_op.f('ix_applications_is_active'))
@@ -264,25 +310,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_applications_created_by'))
 
     op.drop_table('applications')
-    with op.batch_alter_table('api_keys', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_api_keys_provider_id'))
-        batch_op.drop_index(batch_op.f('ix_api_keys_is_active'))
-        batch_op.drop_index(batch_op.f('ix_api_keys_created_by'))
-
-    op.drop_table('api_keys')
     op.drop_table('vehicle_profiles')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_username'))
+        batch_op.drop_index(batch_op.f('ix_users_updated_by'))
         batch_op.drop_index(batch_op.f('ix_users_is_admin'))
         batch_op.drop_index(batch_op.f('ix_users_is_active'))
         batch_op.drop_index(batch_op.f('ix_users_email'))
+        batch_op.drop_index(batch_op.f('ix_users_created_by'))
 
     op.drop_table('users')
-    with op.batch_alter_table('providers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_providers_name'))
-        batch_op.drop_index(batch_op.f('ix_providers_is_dynamic'))
-        batch_op.drop_index(batch_op.f('ix_providers_is_active'))
-
-    op.drop_table('providers')
     op.drop_table('config_state')
     # ### end Alembic commands ###
