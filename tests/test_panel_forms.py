@@ -178,3 +178,10 @@ def test_max_tokens_above_the_models_limit_is_shown_at_its_field(admin: tuple[Te
         "model_id": assistant["model_id"], "config.max_tokens": "999999999", "is_active": "on", "csrf_token": csrf})
     assert r.status_code == 422
     assert "more than model" in (field_error(r.text, "config.max_tokens") or "")
+
+
+@pytest.mark.parametrize("path", ["/panel/assistants?application_id=", "/panel/api-keys?provider_id=",
+                                  "/panel/playground?application_id="])
+def test_a_filters_all_choice_means_no_filter(admin: tuple[TestClient, str], path: str) -> None:
+    panel, _ = admin
+    assert panel.get(path).status_code == 200

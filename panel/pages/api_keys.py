@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from errors import InvalidInput
 from models.api_key import ApiKeyCreate, ApiKeyPublic, ApiKeyUpdate
 from panel.forms import Form, FormInvalid, checkbox, parse, service_errors, text
-from panel.pages.common import CHOICES_LIMIT, PAGE_SIZE, PageNo, form_of, pager, panel_router, skip_of
+from panel.pages.common import CHOICES_LIMIT, PAGE_SIZE, OptionalId, PageNo, form_of, pager, panel_router, skip_of
 from panel.rendering import render
 from panel.session import PanelAdmin, redirect
 from routers.admin.params import Id
@@ -34,7 +34,7 @@ async def _list_page(request: Request, session: AsyncSession, page: int, provide
 
 @router.get("/api-keys")
 async def list_api_keys(request: Request, session: SessionDep, _admin: PanelAdmin, page: PageNo = 1,
-                        provider_id: int | None = None) -> Response:
+                        provider_id: OptionalId = None) -> Response:
     return await _list_page(request, session, page, provider_id)
 
 

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from errors import Conflict, InvalidInput, NotFound
 from models.assistant import AssistantCreate, AssistantPublic, AssistantUpdate
 from panel.forms import Form, FormInvalid, checkbox, number, parse, service_errors, text
-from panel.pages.common import CHOICES_LIMIT, PAGE_SIZE, PageNo, form_of, pager, panel_router, skip_of
+from panel.pages.common import CHOICES_LIMIT, PAGE_SIZE, OptionalId, PageNo, form_of, pager, panel_router, skip_of
 from panel.rendering import render
 from panel.session import PanelAdmin, PanelUser, redirect
 from routers.admin.params import Id, LiveRoutes
@@ -103,7 +103,7 @@ async def _form_page(request: Request, session: AsyncSession, user: UserSnapshot
 
 @router.get("/assistants")
 async def list_assistants(request: Request, session: SessionDep, user: PanelUser, page: PageNo = 1,
-                          application_id: int | None = None) -> Response:
+                          application_id: OptionalId = None) -> Response:
     result = await assistant_service.list_assistants(session, user, skip=skip_of(page), limit=PAGE_SIZE,
                                                      application_id=application_id)
     applications = (await application_service.list_applications(session, user, skip=0, limit=CHOICES_LIMIT)).data
@@ -114,7 +114,7 @@ async def list_assistants(request: Request, session: SessionDep, user: PanelUser
 
 @router.get("/assistants/model-options")
 async def model_options(request: Request, session: SessionDep, _user: PanelUser,
-                        provider_id: int | None = None) -> Response:
+                        provider_id: OptionalId = None) -> Response:
     """The <option>s of one provider's models: the model select follows the provider select."""
     models = (await model_service.list_models(session, skip=0, limit=CHOICES_LIMIT, provider_id=provider_id)).data \
         if provider_id else []
@@ -123,7 +123,7 @@ async def model_options(request: Request, session: SessionDep, _user: PanelUser,
 
 @router.get("/assistants/new")
 async def new_assistant(request: Request, session: SessionDep, admin: PanelAdmin,
-                        application_id: int | None = None) -> Response:
+                        application_id: OptionalId = None) -> Response:
     values = {"is_active": True, "application_id": application_id, "api_key_action": "replace"}
     return await _form_page(request, session, admin, Form(values=values))
 

@@ -6,8 +6,10 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BeforeValidator, Field
 from starlette.datastructures import FormData
 
+from models.application import DB_INT_MAX
 from panel.rendering import PanelRoute
 from panel.session import csrf_protect
 
@@ -16,6 +18,14 @@ PAGE_SIZE = 25
 CHOICES_LIMIT = 1000
 
 PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1")]
+
+
+def _blank_is_none(value: object) -> object:
+    # A filter form's "All ..." choice sends `?application_id=`: that means no filter, not an error.
+    return None if value == "" else value
+
+
+OptionalId = Annotated[Annotated[int, Field(ge=1, le=DB_INT_MAX)] | None, BeforeValidator(_blank_is_none), Query()]
 
 
 def panel_router() -> APIRouter:

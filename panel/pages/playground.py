@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from errors import NotFound
 from models.assistant import AssistantPublic
 from models.chat import AssistantChatRequest
-from panel.pages.common import CHOICES_LIMIT, panel_router
+from panel.pages.common import CHOICES_LIMIT, OptionalId, panel_router
 from panel.rendering import render
 from panel.session import PanelUser
 from routers.chat import answer
@@ -30,8 +30,8 @@ async def _assistants(session: SessionDep, user: PanelUser, application_id: int 
 
 
 @router.get("/playground")
-async def playground(request: Request, session: SessionDep, user: PanelUser, application_id: int | None = None,
-                     assistant_id: int | None = None) -> Response:
+async def playground(request: Request, session: SessionDep, user: PanelUser, application_id: OptionalId = None,
+                     assistant_id: OptionalId = None) -> Response:
     applications = (await application_service.list_applications(session, user, skip=0, limit=CHOICES_LIMIT,
                                                                  is_active=True)).data
     if application_id is None and applications:
@@ -43,7 +43,7 @@ async def playground(request: Request, session: SessionDep, user: PanelUser, app
 
 @router.get("/playground/assistant-options")
 async def assistant_options(request: Request, session: SessionDep, user: PanelUser,
-                            application_id: int | None = None) -> Response:
+                            application_id: OptionalId = None) -> Response:
     """The <option>s of one application's assistants: the assistant select follows the application."""
     return render(request, "_assistant_options.html", assistants=await _assistants(session, user, application_id),
                   assistant_id=None)
