@@ -13,8 +13,17 @@ from pydantic import (
 )
 
 from models.api_key import KEY_PATTERN, header_safe
+from models.application import clean_text
 
 MAX_MESSAGE_CHARS = 200_000
+# Text the service stores (conversation history): PostgreSQL refuses NUL, and a lone surrogate cannot be
+# encoded, so both are a 422 here instead of a failure when the turn is written.
+ChatText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE_CHARS), AfterValidator(clean_text)]
+SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS), AfterValidator(clean_text)]
+# Only ids this service issued exist (UUIDs); other text could only be a 404, or reach the database as NUL.
+UUID_PATTERN = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+ConversationId = Annotated[str, Field(pattern=UUID_PATTERN,
+                                      description="The id an earlier answer returned, to continue that conversation")]
 # A key the caller brings for one direct call: it goes into an HTTP header, so it must fit in one.
 CallerKey = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(header_safe),
                       WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 500, "pattern": KEY_PATTERN})]
@@ -30,8 +39,8 @@ class DirectChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     provider: str = Field(min_length=1, max_length=64, examples=["openai"])
     model: str = Field(min_length=1, max_length=128, examples=["gpt-4o-mini"])
-    prompt: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
-    system_prompt: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    prompt: ChatText
+    system_prompt: SystemPrompt | None = None
     streaming: bool = Field(default=False, validation_alias=AliasChoices("streaming", "stream"))
     api_key: CallerKey | None = Field(default=None, description="write-only")
 
@@ -47,9 +56,9 @@ class DirectChatResponse(BaseModel):
 
 class ChatTurnRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    message: ChatText
     stream: bool | None = Field(default=None, description="default: the assistant's is_streaming")
-    conversation_id: str | None = Field(default=None, min_length=1, max_length=36)
+    conversation_id: ConversationId | None = None
 
 
 class AssistantChatRequest(ChatTurnRequest):

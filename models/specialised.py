@@ -1,11 +1,16 @@
 """Request bodies of the /suncar and /moneytracker routers: the user's details, validated."""
 
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from models.application import clean_text
+from models.chat import ConversationId
 
 Money = float
+# Everything here ends up in the stored conversation: no NUL (PostgreSQL refuses it), no lone surrogates.
+Text = Annotated[str, AfterValidator(clean_text)]
 _MAX_MONEY = 1e12
 
 
@@ -16,13 +21,13 @@ def _latest_model_year() -> int:
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
     stream: bool | None = Field(default=None, description="default: the assistant's is_streaming")
-    conversation_id: str | None = Field(default=None, min_length=1, max_length=36)
+    conversation_id: ConversationId | None = None
 
 
 class BudgetAdviceRequest(_Strict):
     monthly_income: Money = Field(ge=0, le=_MAX_MONEY)
-    monthly_expenses: Money | dict[str, Money] = Field(description="a total, or amounts per category")
-    financial_goals: list[str] = Field(default_factory=list, max_length=20)
+    monthly_expenses: Money | dict[Text, Money] = Field(description="a total, or amounts per category")
+    financial_goals: list[Text] = Field(default_factory=list, max_length=20)
     current_savings: Money = Field(default=0, ge=0, le=_MAX_MONEY)
     debt_amount: Money = Field(default=0, ge=0, le=_MAX_MONEY)
     age: int | None = Field(default=None, ge=14, le=120)
@@ -39,7 +44,7 @@ class BudgetAdviceRequest(_Strict):
 
 
 class SavingPlanRequest(_Strict):
-    goal_description: str = Field(min_length=1, max_length=500)
+    goal_description: Text = Field(min_length=1, max_length=500)
     goal_amount: Money = Field(gt=0, le=_MAX_MONEY)
     timeframe_months: int = Field(ge=1, le=600)
     monthly_income: Money | None = Field(default=None, ge=0, le=_MAX_MONEY)
@@ -51,13 +56,13 @@ class InvestmentAdviceRequest(_Strict):
     risk_tolerance: Literal["low", "medium", "high"]
     time_horizon_years: int = Field(ge=1, le=80)
     age: int | None = Field(default=None, ge=14, le=120)
-    investment_goals: list[str] = Field(default_factory=list, max_length=20)
+    investment_goals: list[Text] = Field(default_factory=list, max_length=20)
 
 
 class VehicleProfile(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    vehicle_make: str | None = Field(default=None, min_length=1, max_length=60)
-    vehicle_model: str | None = Field(default=None, min_length=1, max_length=60)
+    vehicle_make: Text | None = Field(default=None, min_length=1, max_length=60)
+    vehicle_model: Text | None = Field(default=None, min_length=1, max_length=60)
     year: int | None = Field(default=None, ge=1886)
     current_mileage: int | None = Field(default=None, ge=0, le=5_000_000)
     fuel_type: Literal["gasoline", "diesel", "hybrid", "electric", "lpg", "other"] | None = None
@@ -71,12 +76,12 @@ class VehicleProfile(BaseModel):
 
 
 class MaintenanceScheduleRequest(VehicleProfile, _Strict):
-    driving_conditions: str | None = Field(default=None, max_length=500)
+    driving_conditions: Text | None = Field(default=None, max_length=500)
 
 
 class DiagnoseProblemRequest(VehicleProfile, _Strict):
-    symptoms: str = Field(min_length=1, max_length=5000)
-    warning_lights: list[str] = Field(default_factory=list, max_length=20)
+    symptoms: Text = Field(min_length=1, max_length=5000)
+    warning_lights: list[Text] = Field(default_factory=list, max_length=20)
 
 
 class FuelEfficiencyRequest(VehicleProfile, _Strict):
@@ -84,7 +89,7 @@ class FuelEfficiencyRequest(VehicleProfile, _Strict):
 
 
 class SpecialisedChatRequest(_Strict):
-    message: str = Field(min_length=1, max_length=200_000)
+    message: Text = Field(min_length=1, max_length=200_000)
 
 
 class AssistantInfo(BaseModel):

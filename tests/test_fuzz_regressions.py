@@ -134,3 +134,30 @@ def test_a_revoked_client_keys_vehicle_does_not_pass_to_the_next_key(client, adm
     assert client.delete(f"{url}/{first['id']}", headers=admin_headers).status_code == 204
     second = client.post(url, headers=admin_headers, json={"name": "second"}).json()
     assert client.get("/suncar/vehicle-profile", headers={"X-API-Key": second["key"]}).json()["vehicle_make"] is None
+
+
+# --- PostgreSQL refuses NUL in text: chat input carrying one was a 500 (conversation_id) or a 503
+# (the turn could not be stored); it is a 422 naming the field on every database ---
+
+@pytest.mark.parametrize("path,body,loc", [
+    ("/moneytracker/chat", {"message": "hi\u0000"}, "body.message"),
+    ("/moneytracker/budget-advice", {"monthly_income": 1, "monthly_expenses": 1, "financial_goals": ["a\u0000"]},
+     "body.financial_goals.0"),
+    ("/suncar/diagnose-problem", {"symptoms": "noise", "warning_lights": ["\u0000"]}, "body.warning_lights.0"),
+    ("/chat/assistant", {"assistant_id": 1, "message": "\u0000"}, "body.message"),
+])
+def test_chat_text_with_nul_is_422(client, admin_headers, path, body, loc) -> None:
+    r = client.post(path, headers=admin_headers, json=body)
+    assert r.status_code == 422, r.text
+    errors = {".".join(map(str, e["loc"])): e["msg"] for e in r.json()["detail"]}
+    assert "NUL" in errors[loc]
+
+
+@pytest.mark.parametrize("path", ["/app/suncar/suncar", "/suncar/chat", "/chat/assistant"])
+def test_conversation_id_that_is_not_one_we_issued_is_422(client, admin_headers, path) -> None:
+    body = {"message": "hi", "conversation_id": "\u0000\u00e4B"}
+    if path == "/chat/assistant":
+        body["assistant_name"] = "Suncar"
+    r = client.post(path, headers=admin_headers, json=body)
+    assert r.status_code == 422, r.text
+    assert [e["loc"] for e in r.json()["detail"]] == [["body", "conversation_id"]]
