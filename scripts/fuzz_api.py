@@ -18,7 +18,7 @@ response_schema_conformance:
    It uses an admin account of its own ("fuzz-admin"); `scripts/fuzz_hooks.py` keeps it from
    changing or deleting that account (the only operations excluded).
 
-Any failure, and any "unhandled error" in the service's log, makes the exit status non-zero.
+Any failure, and any unhandled error in the service's log, makes the exit status non-zero.
 """
 
 import argparse
@@ -33,6 +33,7 @@ from live_service import ADMIN, ROOT, LiveService, live_service, login
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 FUZZ_ADMIN = ("fuzz-admin", "fuzz-admin-password-1")
 RUNS = ("user", "admin-chat", "admin-api")
+UNHANDLED_MARKERS = ("unhandled error", "Exception in ASGI application")
 # Share of --max-time per run: the admin API has the most operations and the stateful phase.
 BUDGET = {"user": 0.3, "admin-chat": 0.3, "admin-api": 0.4}
 
@@ -65,7 +66,26 @@ def schemathesis_argv(service: LiveService, run: str, token: str, args: argparse
 
 
 def unhandled_errors(log: str) -> list[str]:
-    return [line for line in log.splitlines() if "unhandled error" in line or line.startswith("Traceback")]
+    """Each error the service logged as unhandled (by our handler, or by uvicorn once a response had
+    started, e.g. mid-stream), with its traceback (chained ones included)."""
+    lines, found, i = log.splitlines(), [], 0
+    chained = ("Traceback", "During handling", "The above exception")
+    while i < len(lines):
+        if not any(marker in lines[i] for marker in UNHANDLED_MARKERS):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines):
+            if not lines[j].strip() or lines[j].startswith((" ", *chained)):
+                j += 1
+                continue
+            following = next((line for line in lines[j + 1:] if line.strip()), "")
+            if not following.startswith(chained[1:]):
+                break  # the exception line that ends the traceback
+            j += 1
+        found.append("\n".join(lines[i:j + 1]))
+        i = j + 1
+    return found
 
 
 def main() -> int:
@@ -94,7 +114,8 @@ def main() -> int:
             if code != 0 or errors:
                 failed.append(run)
             if errors:
-                sys.stdout.write("the service logged unhandled errors:\n" + "\n".join(errors[:20]) + "\n")
+                sys.stdout.write(f"the service logged {len(errors)} unhandled error(s); the first ones:\n"
+                                 + "\n\n".join(errors[:3]) + "\n")
         if failed:
             tail = service.log_text()[-6000:]
             sys.stdout.write(f"\n== service log (tail)\n{tail}\n")
