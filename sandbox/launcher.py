@@ -15,6 +15,7 @@ empty environment and rlimits only; no filesystem, network, uid or pid isolation
 
 import asyncio
 import ctypes
+import fcntl
 import itertools
 import json
 import os
@@ -33,6 +34,9 @@ PROXY_SOCKET_NAME = "proxy.sock"
 CLONE_NEWNET = 0x40000000
 # Worker uids when the server is root: one per worker, so the NPROC limit is counted per worker.
 UID_BASE, UID_SPAN = 61000, 2000
+# Leases of those uids, shared by every server process on the machine (several workers or
+# instances): a flock held for a worker's lifetime, so no two live workers ever share a uid.
+UID_LEASE_DIR = Path("/run/va-sandbox-uids")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +85,8 @@ class Launcher:
     def __init__(self, *, mode: str = "strict", bwrap: str | None = None) -> None:
         self.mode = mode
         self.bwrap = bwrap if bwrap is not None else (shutil.which("bwrap") or "")
-        self._uids = itertools.count()
+        self._uid_cursor = itertools.count(os.getpid())
+        self._leases: set[asyncio.Task[None]] = set()
         self._probe: str | None | bool = False  # False = not probed yet; None = works; str = why not
 
     @property
@@ -187,15 +192,44 @@ class Launcher:
                 args += ["--perms", "0755", "--dir", p]
         return args
 
-    def _options(self, channel_fd: int, **extra: object) -> dict[str, object]:
-        # unsafe-local keeps the server's uid: a Python under /root would not be readable otherwise.
-        uid = UID_BASE + next(self._uids) % UID_SPAN if os.geteuid() == 0 and self.isolated else None
+    def _lease_uid(self) -> tuple[int, int]:
+        """A worker uid no live process uses, and the lock file descriptor that holds it."""
+        UID_LEASE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        busy = {st for st in (_uid_of(p) for p in os.listdir("/proc") if p.isdigit()) if st is not None}
+        for _ in range(UID_SPAN):
+            uid = UID_BASE + next(self._uid_cursor) % UID_SPAN
+            if uid in busy:
+                continue
+            fd = os.open(UID_LEASE_DIR / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return uid, fd
+        raise OSError("every sandbox worker uid is in use")
+
+    def _options(self, channel_fd: int, uid: int | None, **extra: object) -> dict[str, object]:
         return {"fd": channel_fd, "uid": uid, "gid": uid, **extra}
+
+    def _hold_lease(self, proc: asyncio.subprocess.Process, lock_fd: int) -> None:
+        async def release_on_exit() -> None:
+            try:
+                await proc.wait()
+            finally:
+                os.close(lock_fd)
+
+        task = asyncio.create_task(release_on_exit())
+        self._leases.add(task)
+        task.add_done_callback(self._leases.discard)
 
     async def spawn(self, *, channel_fd: int, proxy_dir: str | None, limits: SandboxLimits,
                     mode: str = "serve", dependencies: list[str] | None = None) -> asyncio.subprocess.Process:
         """Start one worker whose protocol socket is `channel_fd` (inherited under the same number)."""
-        options = self._options(channel_fd, limits=limits.rlimits(), mode=mode, dependencies=dependencies or [],
+        # unsafe-local keeps the server's uid: a Python under /root would not be readable otherwise.
+        uid, lock_fd = self._lease_uid() if os.geteuid() == 0 and self.isolated else (None, -1)
+        options = self._options(channel_fd, uid, limits=limits.rlimits(), mode=mode,
+                                dependencies=dependencies or [],
                                 proxy=f"{SANDBOX_PROXY_DIR}/{PROXY_SOCKET_NAME}" if proxy_dir else None)
         if self.mode == "strict":
             argv = self._bwrap_argv(proxy_dir=proxy_dir)
@@ -204,8 +238,23 @@ class Launcher:
             if proxy_dir:
                 options["proxy"] = f"{proxy_dir}/{PROXY_SOCKET_NAME}"
             argv = [sys.executable, "-I", "-B", str(RUNTIME_DIR / "worker.py"), json.dumps(options)]
-        return await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env={} if self.mode != "strict" else {"PATH": "/usr/bin:/bin"},
-            start_new_session=True, pass_fds=(channel_fd,))
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, env={} if self.mode != "strict" else {"PATH": "/usr/bin:/bin"},
+                start_new_session=True, pass_fds=(channel_fd,))
+        except BaseException:
+            if lock_fd >= 0:
+                os.close(lock_fd)
+            raise
+        if lock_fd >= 0:
+            self._hold_lease(proc, lock_fd)
+        return proc
 
+
+
+def _uid_of(pid: str) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None

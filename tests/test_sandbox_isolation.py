@@ -255,3 +255,13 @@ async def test_a_forked_copy_of_the_worker_cannot_answer_for_it() -> None:
         worker = await p.worker_for("hostile", spec(attack))
         answers = [(await worker.call("chat", {"messages": [], "model": "m"}))["text"] for _ in range(5)]
     assert answers == ["parent"] * 5
+
+
+async def test_two_pools_never_share_a_worker_uid() -> None:
+    # Several server processes (uvicorn workers, instances) each run a pool: uids are leased machine-wide.
+    code = spec("def attack(config):\n    return os.getuid()\n")
+    async with pool() as first, pool() as second:
+        a = await first.worker_for("hostile", code)
+        b = await second.worker_for("hostile", code)
+        uids = {int((await w.call("chat", {"messages": [], "model": "m"}))["text"]) for w in (a, b)}
+    assert len(uids) == 2 and 0 not in uids
