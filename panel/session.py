@@ -17,7 +17,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from config import Settings
 from errors import PermissionDenied, Unauthenticated
-from routers.deps import CacheDep, SettingsDep
+from database.database import set_actor
+from routers.deps import CacheDep, SessionDep, SettingsDep
 from services import auth_service
 from services.auth_service import UserSnapshot
 
@@ -137,9 +138,10 @@ async def current_user(request: Request, settings: SettingsDep, cache: CacheDep)
 PanelUser = Annotated[UserSnapshot, Depends(current_user)]
 
 
-async def require_admin(user: PanelUser) -> UserSnapshot:
+async def require_admin(user: PanelUser, session: SessionDep) -> UserSnapshot:
     if not user.is_admin:
         raise PermissionDenied("This action needs an administrator account")
+    set_actor(session, user.id)  # the panel's writes record this admin, as the API's do
     return user
 
 
