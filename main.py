@@ -2,6 +2,7 @@
 building the FastAPI object; the lifespan does the I/O."""
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -46,6 +47,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.chat_service = ChatService(settings, cache, factory, sessionmaker, writer)
     tasks = [asyncio.create_task(cache.poll_forever(), name="config-version-poller"),
              asyncio.create_task(writer.run_forever(), name="conversation-writer")]
+    # Everything built so far lives as long as the process: move it out of the collector's sight,
+    # so a full collection under load walks request garbage only (it took ~150 ms per pass before,
+    # the p99 of a chat under load).
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:

@@ -57,8 +57,10 @@ class ConversationWriter:
     event loop only hands a batch over, and one commit serves every turn that ended meanwhile."""
 
     def __init__(self, database_url: str) -> None:
-        self._engine = create_engine(sync_url(database_url), pool_size=1, max_overflow=0, pool_pre_ping=True)
-        if is_sqlite(database_url):
+        sqlite = is_sqlite(database_url)
+        # A SQLite file has no connection to lose; a PostgreSQL one is checked before each batch.
+        self._engine = create_engine(sync_url(database_url), pool_size=1, max_overflow=0, pool_pre_ping=not sqlite)
+        if sqlite:
             event.listen(self._engine, "connect", sqlite_pragmas)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conversation-writer")
         self._pending: list[tuple[Turn, asyncio.Future[None]]] = []
