@@ -20,8 +20,8 @@ from database.database import make_engine, make_sessionmaker
 from errors import AppError
 from middleware import BodySizeLimitMiddleware
 from panel import install_panel
-from providers.dynamic import DynamicProviders
 from providers import LLMFactory
+from providers.dynamic import DynamicProviders
 from routers import admin, apps, auth, chat, health, moneytracker, openapi_docs, suncar
 from services.chat_service import ChatService
 from services.config_cache import ConfigCache

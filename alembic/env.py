@@ -1,8 +1,8 @@
 from logging.config import fileConfig
 
-from alembic import context
 from sqlalchemy import create_engine, pool
 
+from alembic import context
 from config import get_settings
 from database.database import ensure_sqlite_dir, sync_url
 from database.models import Base

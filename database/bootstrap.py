@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 
+from alembic import command
 from database.database import ensure_sqlite_dir, is_sqlite, sync_url
 
 _ADVISORY_KEY = 724_100_001  # arbitrary, constant for this application

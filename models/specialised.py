@@ -1,6 +1,6 @@
 """Request bodies of the /suncar and /moneytracker routers: the user's details, validated."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -15,7 +15,7 @@ _MAX_MONEY = 1e12
 
 
 def _latest_model_year() -> int:
-    return datetime.now(timezone.utc).year + 1
+    return datetime.now(UTC).year + 1
 
 
 class _Strict(BaseModel):

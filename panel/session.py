@@ -16,8 +16,8 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from config import Settings
-from errors import PermissionDenied, Unauthenticated
 from database.database import set_actor
+from errors import PermissionDenied, Unauthenticated
 from routers.deps import CacheDep, SessionDep, SettingsDep
 from services import auth_service
 from services.auth_service import UserSnapshot

@@ -97,5 +97,5 @@ class LLMProvider(ABC):
         GenerationParams; dynamic providers pass the values their config_schema declares."""
         return self
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook: most providers hold nothing to close
         """Release clients and connections (called when the factory drops this instance)."""

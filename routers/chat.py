@@ -1,10 +1,16 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from models.chat import (AssistantChatRequest, ChatResponse, DirectChatRequest, DirectChatResponse,
-                         ProviderSmokeTest, UsagePublic)
+from models.chat import (
+    AssistantChatRequest,
+    ChatResponse,
+    DirectChatRequest,
+    DirectChatResponse,
+    ProviderSmokeTest,
+    UsagePublic,
+)
 from models.common import error_responses
 from providers.llm_provider import ChatMessage, Usage
 from routers.deps import ChatServiceDep, CurrentCaller, CurrentUser
@@ -36,7 +42,8 @@ async def answer(service: ChatService, prepared: PreparedChat) -> ChatResponse |
 
 
 @router.post("/", response_model=DirectChatResponse, responses={**CHAT_ERRORS, **STREAM_RESPONSE_DOC})
-async def direct_chat(body: DirectChatRequest, service: ChatServiceDep, _user: CurrentUser) -> DirectChatResponse | Response:
+async def direct_chat(body: DirectChatRequest, service: ChatServiceDep,
+                      _user: CurrentUser) -> DirectChatResponse | Response:
     """Chat with any active provider and model directly (no stored assistant)."""
     runner = await service.direct(provider=body.provider, model=body.model, system_prompt=body.system_prompt,
                                   api_key=body.api_key)
@@ -48,7 +55,7 @@ async def direct_chat(body: DirectChatRequest, service: ChatServiceDep, _user: C
     result = await runner.complete(body.prompt)
     return DirectChatResponse(response=result.text, provider_used=body.provider, model_used=body.model,
                               usage=usage_public(result.usage), finish_reason=result.finish_reason,
-                              timestamp=datetime.now(timezone.utc))
+                              timestamp=datetime.now(UTC))
 
 
 @router.post("/assistant", response_model=ChatResponse, responses={**CHAT_ERRORS, **STREAM_RESPONSE_DOC})

@@ -4,8 +4,13 @@ from fastapi.responses import Response
 from assistants import money_tracker
 from models.chat import ChatResponse
 from models.common import error_responses
-from models.specialised import (AssistantInfo, BudgetAdviceRequest, InvestmentAdviceRequest, SavingPlanRequest,
-                                SpecialisedChatRequest)
+from models.specialised import (
+    AssistantInfo,
+    BudgetAdviceRequest,
+    InvestmentAdviceRequest,
+    SavingPlanRequest,
+    SpecialisedChatRequest,
+)
 from routers.chat import CHAT_ERRORS, answer
 from routers.deps import ChatServiceDep, CurrentCaller
 from routers.sse import STREAM_RESPONSE_DOC
@@ -51,7 +56,8 @@ async def budget_advice(body: BudgetAdviceRequest, service: ChatServiceDep,
 
 
 @router.post("/saving-plan", response_model=ChatResponse, responses=RESPONSES)
-async def saving_plan(body: SavingPlanRequest, service: ChatServiceDep, caller: CurrentCaller) -> ChatResponse | Response:
+async def saving_plan(body: SavingPlanRequest, service: ChatServiceDep,
+                      caller: CurrentCaller) -> ChatResponse | Response:
     message = money_tracker.saving_plan_message(
         goal_description=body.goal_description, goal_amount=body.goal_amount,
         timeframe_months=body.timeframe_months, monthly_income=body.monthly_income,

@@ -6,8 +6,14 @@ from fastapi.responses import Response
 from assistants import suncar
 from models.chat import ChatResponse
 from models.common import error_responses
-from models.specialised import (AssistantInfo, DiagnoseProblemRequest, FuelEfficiencyRequest,
-                                MaintenanceScheduleRequest, SpecialisedChatRequest, VehicleProfile)
+from models.specialised import (
+    AssistantInfo,
+    DiagnoseProblemRequest,
+    FuelEfficiencyRequest,
+    MaintenanceScheduleRequest,
+    SpecialisedChatRequest,
+    VehicleProfile,
+)
 from routers.chat import CHAT_ERRORS, answer
 from routers.deps import ChatServiceDep, CurrentCaller, SessionDep
 from routers.sse import STREAM_RESPONSE_DOC

@@ -1,7 +1,6 @@
 """Login, and turning a bearer credential into the caller (user or application client key)."""
 
 import time
-
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,8 +10,7 @@ from database.models import User
 from errors import Unauthenticated
 from repositories import client_key_repository, user_repository
 from services.config_cache import ConfigCache
-from services.security import (DUMMY_HASH, create_access_token, decode_access_token, hash_client_key,
-                               verify_password)
+from services.security import DUMMY_HASH, create_access_token, decode_access_token, hash_client_key, verify_password
 
 
 @dataclass(frozen=True)

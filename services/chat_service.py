@@ -3,7 +3,7 @@ from the cached configuration, continue the conversation, and store the finished
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -168,7 +168,7 @@ class ChatService:
     async def complete(self, prepared: PreparedChat) -> ChatAnswer:
         result: ChatResult = await prepared.runner.complete(prepared.message, prepared.history)
         await self._record(prepared, result.text)
-        return ChatAnswer(result.text, result.usage, result.finish_reason, prepared, datetime.now(timezone.utc))
+        return ChatAnswer(result.text, result.usage, result.finish_reason, prepared, datetime.now(UTC))
 
     async def start_stream(self, prepared: PreparedChat) -> AsyncIterator[ChatEvent]:
         return await open_stream(prepared.runner.stream(prepared.message, prepared.history),

@@ -8,16 +8,14 @@ client that sends its next turn the moment an answer ends finds the previous one
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
-
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.database import is_sqlite, sqlite_pragmas, sync_url
-
 from errors import NotFound, ServiceUnavailable
 from providers.llm_provider import ChatMessage
 from repositories import conversation_repository

@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import bcrypt
 import jwt
@@ -37,7 +37,7 @@ DUMMY_HASH = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt()).decode()
 
 
 def create_access_token(settings: Settings, user_id: int) -> tuple[str, int]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     expires = settings.access_token_expire_minutes * 60
     payload = {"sub": str(user_id), "iat": now, "exp": now + timedelta(seconds=expires), "typ": "access"}
     return jwt.encode(payload, settings.secret_key, algorithm=settings.jwt_algorithm), expires

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from fastapi.testclient import TestClient
@@ -60,13 +60,13 @@ def test_me_without_token_is_401(client: TestClient) -> None:
 
 
 def _token(settings: Settings, key: str | None = None, alg: str = "HS256", **claims: object) -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     payload = {"sub": "1", "iat": now, "exp": now + timedelta(minutes=5), **claims}
     return jwt.encode(payload, key or settings.secret_key, algorithm=alg)
 
 
 def test_expired_token_is_rejected(client: TestClient, settings: Settings) -> None:
-    past = datetime.now(timezone.utc) - timedelta(minutes=1)
+    past = datetime.now(UTC) - timedelta(minutes=1)
     r = client.get("/auth/me", headers={"Authorization": f"Bearer {_token(settings, exp=past)}"})
     assert r.status_code == 401
     assert "expired" in r.json()["detail"].lower()
@@ -79,14 +79,14 @@ def test_token_signed_with_another_key_is_rejected(client: TestClient, settings:
 
 
 def test_unsigned_alg_none_token_is_rejected(client: TestClient, settings: Settings) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     unsigned = jwt.encode({"sub": "1", "iat": now, "exp": now + timedelta(minutes=5)}, None, algorithm="none")
     r = client.get("/auth/me", headers={"Authorization": f"Bearer {unsigned}"})
     assert r.status_code == 401
 
 
 def test_token_without_exp_is_rejected(client: TestClient, settings: Settings) -> None:
-    token = jwt.encode({"sub": "1", "iat": datetime.now(timezone.utc)}, settings.secret_key, algorithm="HS256")
+    token = jwt.encode({"sub": "1", "iat": datetime.now(UTC)}, settings.secret_key, algorithm="HS256")
     r = client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
 

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from alembic import command
 from config import DEV_ENCRYPTION_KEY, DEV_SECRET_KEY, Settings
 from database.bootstrap import alembic_config
 from database.database import sync_url

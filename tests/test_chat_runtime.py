@@ -19,8 +19,15 @@ from config import Settings
 from main import create_app
 from tests.conftest import make_settings, unique
 from tests.fakes import ECHO_PREFIX, FakeUpstream, serve_upstream
-from tests.routing import (PROVIDER_KEYS, make_application, make_assistant, model_id, provider_ids,
-                           route_providers, sse_events)
+from tests.routing import (
+    PROVIDER_KEYS,
+    make_application,
+    make_assistant,
+    model_id,
+    provider_ids,
+    route_providers,
+    sse_events,
+)
 from tests.servers import serve_in_thread
 
 

@@ -1,5 +1,7 @@
 """An assistant's settings reach a dynamic provider's code through its config_schema."""
 
+import json
+
 from fastapi.testclient import TestClient
 
 from tests.conftest import unique
@@ -46,8 +48,9 @@ def test_provider_options_reach_the_dynamic_provider(client: TestClient, admin_h
 def test_provider_options_must_be_storable_json(client: TestClient, admin_headers: dict[str, str]) -> None:
     app = make_application(client, admin_headers)
     models = client.get("/admin/models", headers=admin_headers, params={"limit": 1}).json()["data"]
-    body = ('{"name": "%s", "application_id": %d, "model_id": %d, "config": {"provider_options": {"a": NaN}}}'
-            % (unique("Nan"), app["id"], models[0]["id"]))
+    # Python's json writes NaN for float("nan"): what a careless client sends.
+    body = json.dumps({"name": unique("Nan"), "application_id": app["id"], "model_id": models[0]["id"],
+                       "config": {"provider_options": {"a": float("nan")}}})
     r = client.post("/admin/assistants", headers={**admin_headers, "content-type": "application/json"}, content=body)
     assert r.status_code == 422
     assert "NaN" in str(r.json()["detail"])
