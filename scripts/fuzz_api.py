@@ -39,7 +39,7 @@ BUDGET = {"user": 0.3, "admin-chat": 0.3, "admin-api": 0.4}
 
 
 def prepare(service: LiveService) -> dict[str, str]:
-    """Give user1 the two seeded applications and create the fuzzer's admin; returns its id."""
+    """Give user1 the two seeded applications and create the fuzzer's admin (its id goes to the hooks)."""
     headers = {"Authorization": f"Bearer {login(service.base_url, *ADMIN)}"}
     with httpx.Client(base_url=service.base_url, headers=headers, timeout=30) as api:
         apps = api.get("/admin/applications", params={"limit": 500}).raise_for_status().json()["data"]
@@ -99,7 +99,8 @@ def main() -> int:
     args = parser.parse_args()
 
     failed: list[str] = []
-    with live_service(database_url=args.database_url) as service, \
+    # Tokens outlive a long --max-time, so a run never turns into 401s halfway.
+    with live_service(database_url=args.database_url, env={"ACCESS_TOKEN_EXPIRE_MINUTES": "720"}) as service, \
             tempfile.TemporaryDirectory(prefix="va-fuzz-") as workdir:
         env = {**os.environ, **prepare(service), "SCHEMATHESIS_HOOKS": str(ROOT / "scripts" / "fuzz_hooks.py")}
         for run in args.only or RUNS:
