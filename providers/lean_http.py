@@ -9,14 +9,25 @@ the retries before the first byte and the error mapping are the ones every provi
 (`providers/upstream.py`).
 """
 
+from abc import abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 import orjson
 from aiohttp.http_exceptions import HttpProcessingError
 
-from providers.upstream import Kind, UpstreamFailure, failure_from_status, with_retries
+from providers.llm_provider import DEFAULT_PARAMS, ChatMessage, ChatResult, GenerationParams, LLMProvider, StreamChunk
+from providers.upstream import (
+    Kind,
+    StreamConverter,
+    UpstreamFailure,
+    failure_from_status,
+    provider_errors,
+    require_api_key,
+    require_base_url,
+    with_retries,
+)
 
 USER_AGENT = "virtual-assistants-admin/1.0"
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -157,3 +168,57 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, aiohttp.ClientPayloadError):
         return "the body was cut short"
     return type(exc).__name__
+
+
+class LeanProvider(LLMProvider):
+    """A provider whose wire format `LeanHTTPClient` speaks. A subclass names the path under its
+    base URL, the authentication headers and its pure converter (`build_request`,
+    `parse_response`, `StreamState`); the calls themselves are the same for all."""
+
+    path: ClassVar[str]
+
+    def __init__(self, *, api_key: str | None, base_url: str | None = None, timeout: float = 60.0,
+                 max_retries: int = 2) -> None:
+        super().__init__(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+        key = require_api_key(self.name, api_key)
+        self._url = require_base_url(self.name, self.base_url) + self.path
+        self._http = LeanHTTPClient(self.name, headers=self.auth_headers(key), timeout=timeout,
+                                    max_retries=max_retries, secret=key)
+
+    @staticmethod
+    @abstractmethod
+    def auth_headers(api_key: str) -> dict[str, str]: ...
+
+    @staticmethod
+    @abstractmethod
+    def build_request(messages: list[ChatMessage], *, model: str, system_prompt: str | None,
+                      params: GenerationParams, stream: bool) -> dict[str, Any]: ...
+
+    @staticmethod
+    @abstractmethod
+    def parse_response(payload: Any) -> ChatResult: ...
+
+    @staticmethod
+    @abstractmethod
+    def stream_state() -> StreamConverter: ...
+
+    async def chat(self, messages: list[ChatMessage], *, model: str, system_prompt: str | None = None,
+                   params: GenerationParams = DEFAULT_PARAMS) -> ChatResult:
+        body = self.build_request(messages, model=model, system_prompt=system_prompt, params=params, stream=False)
+        payload = await self._http.post_json(self._url, body)
+        with provider_errors(self.name, timeout=self.timeout):
+            return self.parse_response(payload)
+
+    async def stream(self, messages: list[ChatMessage], *, model: str, system_prompt: str | None = None,
+                     params: GenerationParams = DEFAULT_PARAMS) -> AsyncIterator[StreamChunk]:
+        body = self.build_request(messages, model=model, system_prompt=system_prompt, params=params, stream=True)
+        state = self.stream_state()
+        with provider_errors(self.name, timeout=self.timeout, secret=self.api_key, streaming=True):
+            async for _event, data in self._http.post_sse(self._url, body):
+                chunk = state.feed(data)
+                if chunk is not None:
+                    yield chunk
+            yield state.finish_chunk()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

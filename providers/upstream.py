@@ -19,9 +19,9 @@ import asyncio
 import email.utils
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Literal, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from errors import (
@@ -32,6 +32,7 @@ from errors import (
     ProviderRateLimited,
     ProviderTimeout,
 )
+from providers.llm_provider import StreamChunk
 
 T = TypeVar("T")
 Kind = Literal["auth", "rate", "status", "timeout", "connect", "broken", "garbage"]
@@ -112,6 +113,44 @@ async def with_retries(provider: str, attempt: Callable[[], Awaitable[T]], *, ma
                 raise provider_error(provider, failure, timeout=timeout, secret=secret) from failure
             retries_done += 1
             await asyncio.sleep(delay)
+
+
+class StreamConverter(Protocol):
+    """A provider's pure stream converter: one upstream event in, at most one chunk out."""
+
+    def feed(self, event: Any) -> StreamChunk | None: ...
+
+    def finish_chunk(self) -> StreamChunk: ...
+
+
+async def stream_sdk_events(provider: str, open_events: Callable[[], Awaitable[AsyncIterator[Any]]],
+                            state: StreamConverter, sdk_errors: Callable[[], AbstractContextManager[None]], *,
+                            max_retries: int, timeout: float, secret: str | None) -> AsyncIterator[StreamChunk]:
+    """Chunks from an SDK's event stream. Opening it (the request and its first event) is retried
+    like a whole call, since nothing has reached our caller yet; after that a failure ends the stream."""
+
+    async def open_stream() -> tuple[AsyncIterator[Any], Any]:
+        with sdk_errors():
+            events = aiter(await open_events())
+            try:
+                return events, await anext(events, None)
+            except BaseException:
+                await events.aclose()  # type: ignore[attr-defined]
+                raise
+
+    events, event = await with_retries(provider, open_stream, max_retries=max_retries, timeout=timeout,
+                                       secret=secret)
+    try:
+        with provider_errors(provider, timeout=timeout, secret=secret, streaming=True):
+            while event is not None:
+                chunk = state.feed(event)
+                if chunk is not None:
+                    yield chunk
+                with sdk_errors():
+                    event = await anext(events, None)
+            yield state.finish_chunk()
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]
 
 
 @contextmanager

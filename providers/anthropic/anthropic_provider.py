@@ -5,22 +5,19 @@ The wire format is spoken by `LeanHTTPClient` rather than `AsyncAnthropic`, whos
 (about 0.7 ms of CPU even on its aiohttp transport) exceeds this layer's budget on the chat hot path.
 """
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 
-from providers.lean_http import LeanHTTPClient
+from providers.lean_http import LeanProvider
 from providers.llm_provider import (
-    DEFAULT_PARAMS,
     ChatMessage,
     ChatResult,
     GenerationParams,
-    LLMProvider,
     StreamChunk,
     Usage,
 )
-from providers.upstream import UpstreamFailure, provider_errors, require_api_key, require_base_url
+from providers.upstream import UpstreamFailure
 
 API_VERSION = "2023-06-01"
 # The Messages API requires max_tokens; used when the assistant's config sets none.
@@ -103,35 +100,15 @@ class StreamState:
 
 # --- I/O ------------------------------------------------------------------------------------
 
-class AnthropicProvider(LLMProvider):
+class AnthropicProvider(LeanProvider):
     name = "anthropic"
     default_base_url = "https://api.anthropic.com"
 
-    def __init__(self, *, api_key: str | None, base_url: str | None = None, timeout: float = 60.0,
-                 max_retries: int = 2) -> None:
-        super().__init__(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
-        key = require_api_key(self.name, api_key)
-        self._url = require_base_url(self.name, self.base_url) + "/v1/messages"
-        self._http = LeanHTTPClient(self.name, headers={"x-api-key": key, "anthropic-version": API_VERSION},
-                                    timeout=timeout, max_retries=max_retries, secret=key)
+    path = "/v1/messages"
+    build_request = staticmethod(build_request)
+    parse_response = staticmethod(parse_response)
+    stream_state = StreamState
 
-    async def chat(self, messages: list[ChatMessage], *, model: str, system_prompt: str | None = None,
-                   params: GenerationParams = DEFAULT_PARAMS) -> ChatResult:
-        body = build_request(messages, model=model, system_prompt=system_prompt, params=params, stream=False)
-        payload = await self._http.post_json(self._url, body)
-        with provider_errors(self.name, timeout=self.timeout):
-            return parse_response(payload)
-
-    async def stream(self, messages: list[ChatMessage], *, model: str, system_prompt: str | None = None,
-                     params: GenerationParams = DEFAULT_PARAMS) -> AsyncIterator[StreamChunk]:
-        body = build_request(messages, model=model, system_prompt=system_prompt, params=params, stream=True)
-        state = StreamState()
-        with provider_errors(self.name, timeout=self.timeout, secret=self.api_key, streaming=True):
-            async for _event, data in self._http.post_sse(self._url, body):
-                chunk = state.feed(data)
-                if chunk is not None:
-                    yield chunk
-            yield state.finish_chunk()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    @staticmethod
+    def auth_headers(api_key: str) -> dict[str, str]:
+        return {"x-api-key": api_key, "anthropic-version": API_VERSION}

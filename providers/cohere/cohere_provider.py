@@ -23,9 +23,9 @@ from providers.llm_provider import (
 from providers.upstream import (
     UpstreamFailure,
     failure_from_status,
-    provider_errors,
     require_api_key,
     require_base_url,
+    stream_sdk_events,
     with_retries,
 )
 
@@ -166,30 +166,13 @@ class CohereProvider(LLMProvider):
                      params: GenerationParams = DEFAULT_PARAMS) -> AsyncIterator[StreamChunk]:
         kwargs = build_request(messages, model=model, system_prompt=system_prompt, params=params)
 
-        async def open_stream() -> tuple[AsyncIterator[Any], Any]:
-            # Opening = the request and its first event: nothing has reached our caller yet.
-            events = aiter(self._client.chat_stream(**kwargs))
-            try:
-                with sdk_errors():
-                    return events, await anext(events, None)
-            except BaseException:
-                await events.aclose()  # type: ignore[attr-defined]
-                raise
+        async def open_events() -> AsyncIterator[Any]:
+            return self._client.chat_stream(**kwargs)
 
-        events, event = await with_retries(self.name, open_stream, max_retries=self.max_retries,
-                                           timeout=self.timeout, secret=self.api_key)
-        state = StreamState()
-        try:
-            with provider_errors(self.name, timeout=self.timeout, secret=self.api_key, streaming=True):
-                while event is not None:
-                    chunk = state.feed(event)
-                    if chunk is not None:
-                        yield chunk
-                    with sdk_errors():
-                        event = await anext(events, None)
-                yield state.finish_chunk()
-        finally:
-            await events.aclose()  # type: ignore[attr-defined]
+        async for chunk in stream_sdk_events(self.name, open_events, StreamState(), sdk_errors,
+                                             max_retries=self.max_retries, timeout=self.timeout,
+                                             secret=self.api_key):
+            yield chunk
 
     async def aclose(self) -> None:
         await self._http.aclose()

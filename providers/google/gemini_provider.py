@@ -27,9 +27,9 @@ from providers.llm_provider import (
 from providers.upstream import (
     UpstreamFailure,
     failure_from_status,
-    provider_errors,
     require_api_key,
     require_base_url,
+    stream_sdk_events,
     with_retries,
 )
 
@@ -182,30 +182,13 @@ class GeminiProvider(LLMProvider):
                      params: GenerationParams = DEFAULT_PARAMS) -> AsyncIterator[StreamChunk]:
         kwargs = build_request(messages, model=model, system_prompt=system_prompt, params=params)
 
-        async def open_stream() -> tuple[AsyncIterator[Any], Any]:
-            # Opening = the request and its first chunk: nothing has reached our caller yet.
-            with sdk_errors():
-                chunks = aiter(await self._client.aio.models.generate_content_stream(**kwargs))
-                try:
-                    return chunks, await anext(chunks, None)
-                except BaseException:
-                    await chunks.aclose()  # type: ignore[attr-defined]
-                    raise
+        async def open_events() -> AsyncIterator[Any]:
+            return await self._client.aio.models.generate_content_stream(**kwargs)
 
-        chunks, chunk = await with_retries(self.name, open_stream, max_retries=self.max_retries,
-                                           timeout=self.timeout, secret=self.api_key)
-        state = StreamState()
-        try:
-            with provider_errors(self.name, timeout=self.timeout, secret=self.api_key, streaming=True):
-                while chunk is not None:
-                    out = state.feed(chunk)
-                    if out is not None:
-                        yield out
-                    with sdk_errors():
-                        chunk = await anext(chunks, None)
-                yield state.finish_chunk()
-        finally:
-            await chunks.aclose()  # type: ignore[attr-defined]
+        async for chunk in stream_sdk_events(self.name, open_events, StreamState(), sdk_errors,
+                                             max_retries=self.max_retries, timeout=self.timeout,
+                                             secret=self.api_key):
+            yield chunk
 
     async def aclose(self) -> None:
         await self._client.aio.aclose()

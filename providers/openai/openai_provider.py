@@ -6,22 +6,19 @@ The wire format is spoken by `LeanHTTPClient` rather than `AsyncOpenAI`: the SDK
 per call, more than this layer's whole budget on the chat hot path (see providers/lean_http.py).
 """
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 
-from providers.lean_http import LeanHTTPClient
+from providers.lean_http import LeanProvider
 from providers.llm_provider import (
-    DEFAULT_PARAMS,
     ChatMessage,
     ChatResult,
     GenerationParams,
-    LLMProvider,
     StreamChunk,
     Usage,
 )
-from providers.upstream import UpstreamFailure, provider_errors, require_api_key, require_base_url
+from providers.upstream import UpstreamFailure
 
 # OpenAI's own finish reasons are already ours; the legacy `function_call` is a tool call.
 _FINISH = {"function_call": "tool_calls"}
@@ -104,35 +101,15 @@ class StreamState:
 
 # --- I/O ------------------------------------------------------------------------------------
 
-class OpenAIProvider(LLMProvider):
+class OpenAIProvider(LeanProvider):
     name = "openai"
     default_base_url = "https://api.openai.com/v1"
 
-    def __init__(self, *, api_key: str | None, base_url: str | None = None, timeout: float = 60.0,
-                 max_retries: int = 2) -> None:
-        super().__init__(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
-        key = require_api_key(self.name, api_key)
-        self._url = require_base_url(self.name, self.base_url) + "/chat/completions"
-        self._http = LeanHTTPClient(self.name, headers={"authorization": f"Bearer {key}"}, timeout=timeout,
-                                    max_retries=max_retries, secret=key)
+    path = "/chat/completions"
+    build_request = staticmethod(build_request)
+    parse_response = staticmethod(parse_response)
+    stream_state = StreamState
 
-    async def chat(self, messages: list[ChatMessage], *, model: str, system_prompt: str | None = None,
-                   params: GenerationParams = DEFAULT_PARAMS) -> ChatResult:
-        body = build_request(messages, model=model, system_prompt=system_prompt, params=params, stream=False)
-        payload = await self._http.post_json(self._url, body)
-        with provider_errors(self.name, timeout=self.timeout):
-            return parse_response(payload)
-
-    async def stream(self, messages: list[ChatMessage], *, model: str, system_prompt: str | None = None,
-                     params: GenerationParams = DEFAULT_PARAMS) -> AsyncIterator[StreamChunk]:
-        body = build_request(messages, model=model, system_prompt=system_prompt, params=params, stream=True)
-        state = StreamState()
-        with provider_errors(self.name, timeout=self.timeout, secret=self.api_key, streaming=True):
-            async for _event, data in self._http.post_sse(self._url, body):
-                chunk = state.feed(data)
-                if chunk is not None:
-                    yield chunk
-            yield state.finish_chunk()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    @staticmethod
+    def auth_headers(api_key: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {api_key}"}
