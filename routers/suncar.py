@@ -23,13 +23,13 @@ from services.chat_service import ChatService
 
 router = APIRouter(prefix="/suncar", tags=["suncar"])
 RESPONSES = {**CHAT_ERRORS, **STREAM_RESPONSE_DOC}
-_APP = _ASSISTANT = "suncar"
+_SLUG = "suncar"
 
 
 async def _ask(service: ChatService, caller: Caller, message: str, stream: bool | None,
                conversation_id: str | None) -> ChatResponse | Response:
-    assistant = await specialised_service.find(service, caller, _APP, _ASSISTANT)
-    prepared = await service.prepare(caller, assistant, message, stream=stream, conversation_id=conversation_id)
+    prepared = await specialised_service.prepare(service, caller, _SLUG, message, stream=stream,
+                                                 conversation_id=conversation_id)
     return await answer(service, prepared)
 
 
@@ -47,7 +47,7 @@ async def chat(body: SpecialisedChatRequest, service: ChatServiceDep, session: S
 
 @router.get("/info", response_model=AssistantInfo, responses=error_responses(401, 403, 404))
 async def info(service: ChatServiceDep, caller: CurrentCaller) -> AssistantInfo:
-    a = await specialised_service.find(service, caller, _APP, _ASSISTANT)
+    a = await specialised_service.find(service, caller, _SLUG, _SLUG)
     return AssistantInfo(name=a.name, description=a.description, application="Suncar",
                          provider=a.provider.name, model=a.model_name, is_streaming=a.is_streaming,
                          capabilities=["maintenance schedules", "problem diagnosis", "fuel efficiency tips",

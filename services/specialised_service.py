@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from errors import Conflict, InvalidInput, NotFound
 from repositories import vehicle_profile_repository
 from services.auth_service import Caller
-from services.chat_service import ChatService
+from services.chat_service import ChatService, PreparedChat
 from services.runtime_config import AssistantConfig
 
 VEHICLE_FIELDS = ("vehicle_make", "vehicle_model", "year", "current_mileage", "fuel_type")
@@ -23,6 +23,13 @@ async def find(service: ChatService, caller: Caller, app_slug: str, assistant_sl
     except NotFound as exc:
         raise NotFound(f"The {assistant_slug} assistant is not configured (or not open to you): an admin "
                        f"creates application '{app_slug}' with assistant '{assistant_slug}'") from exc
+
+
+async def prepare(service: ChatService, caller: Caller, slug: str, message: str, *, stream: bool | None,
+                  conversation_id: str | None) -> PreparedChat:
+    """A turn with the specialised assistant `slug` (its application has the same slug)."""
+    assistant = await find(service, caller, slug, slug)
+    return await service.prepare(caller, assistant, message, stream=stream, conversation_id=conversation_id)
 
 
 async def get_vehicle(session: AsyncSession, caller: Caller) -> dict[str, Any]:
