@@ -13,7 +13,7 @@ from models.chat import (
 )
 from models.common import error_responses
 from providers.llm_provider import ChatMessage, Usage
-from routers.deps import ChatServiceDep, CurrentCaller, CurrentUser
+from routers.deps import ChatServiceDep, CurrentAdmin, CurrentCaller
 from routers.sse import STREAM_RESPONSE_DOC, sse_response
 from services.chat_service import ChatService, PreparedChat, open_stream
 
@@ -43,8 +43,9 @@ async def answer(service: ChatService, prepared: PreparedChat) -> ChatResponse |
 
 @router.post("/", response_model=DirectChatResponse, responses={**CHAT_ERRORS, **STREAM_RESPONSE_DOC})
 async def direct_chat(body: DirectChatRequest, service: ChatServiceDep,
-                      _user: CurrentUser) -> DirectChatResponse | Response:
-    """Chat with any active provider and model directly (no stored assistant)."""
+                      _admin: CurrentAdmin) -> DirectChatResponse | Response:
+    """Chat with any active provider and model directly (no stored assistant). Admins only: it
+    spends the provider's stored keys outside any application."""
     runner = await service.direct(provider=body.provider, model=body.model, system_prompt=body.system_prompt,
                                   api_key=body.api_key)
     messages = [ChatMessage(role="user", content=body.prompt)]
@@ -69,12 +70,8 @@ async def chat_with_assistant(body: AssistantChatRequest, service: ChatServiceDe
 
 
 @router.get("/test", response_model=ProviderSmokeTest, responses=error_responses(401, 403, 422, 429, 502, 504))
-async def smoke_test_gemini(service: ChatServiceDep, _user: CurrentUser) -> ProviderSmokeTest:
+async def smoke_test_gemini(service: ChatServiceDep, _admin: CurrentAdmin) -> ProviderSmokeTest:
     """Ask the configured Gemini provider for a one-word answer (checks key, base URL and model)."""
-    snap = await service.snapshot()
-    model = "gemini-2.5-flash" if "gemini-2.5-flash" in snap.models_by_provider.get("gemini", ()) else \
-        min(snap.models_by_provider.get("gemini", {"gemini-2.5-flash"}))
-    runner = await service.direct(provider="gemini", model=model, system_prompt=None, api_key=None)
+    runner = await service.smoke_test("gemini")
     result = await runner.complete("Reply with the single word: ok")
-    return ProviderSmokeTest(status="ok", provider="gemini", model=model, response=result.text)
-
+    return ProviderSmokeTest(status="ok", provider="gemini", model=runner.model, response=result.text)

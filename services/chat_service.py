@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from assistants.base_assistant import BaseAssistant
 from assistants.keys import resolve_api_key
 from config import Settings
-from errors import AppError, InvalidInput, NotFound, PermissionDenied
+from errors import AppError, InvalidInput, NotFound, PermissionDenied, ProviderNotConfigured
 from providers import LLMFactory
 from providers.llm_provider import ChatMessage, ChatResult, StreamChunk, Usage
 from services.auth_service import Caller
@@ -138,7 +138,9 @@ class ChatService:
     async def prepare(self, caller: Caller, assistant: AssistantConfig, message: str, *,
                       stream: bool | None, conversation_id: str | None) -> PreparedChat:
         snap = await self.snapshot()
-        app = snap.apps_by_id[assistant.application_id]
+        app = snap.apps_by_id.get(assistant.application_id)
+        if app is None:  # deleted a moment ago
+            raise NotFound(f"Assistant '{assistant.name}' not found")
         if not app.is_active:
             raise PermissionDenied(f"Application '{app.name}' is disabled by an administrator")
         if not assistant.is_active:
@@ -173,6 +175,15 @@ class ChatService:
     async def start_stream(self, prepared: PreparedChat) -> AsyncIterator[ChatEvent]:
         return await open_stream(prepared.runner.stream(prepared.message, prepared.history),
                                  lambda text: self._record(prepared, text))
+
+    async def smoke_test(self, provider: str, preferred: str = "gemini-2.5-flash") -> BaseAssistant:
+        """A direct call to `provider` on its preferred (else first) active model."""
+        models = (await self.snapshot()).models_by_provider.get(provider, frozenset())
+        if not models:
+            raise ProviderNotConfigured(f"Provider '{provider}' has no active model: add or activate one "
+                                        "with /admin/models")
+        model = preferred if preferred in models else min(models)
+        return await self.direct(provider=provider, model=model, system_prompt=None, api_key=None)
 
     async def direct(self, *, provider: str, model: str, system_prompt: str | None,
                      api_key: str | None) -> BaseAssistant:

@@ -3,13 +3,15 @@ nor demoted. Admins may delete themselves while another active admin remains. A 
 deleted user's tokens stop working at once: every write bumps the config version, which drops the
 cached user snapshot `auth_service.user_from_token` reads."""
 
+import asyncio
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import User
 from errors import Conflict, InvalidInput, NotFound
 from models.application import sent_fields
 from models.user import UserApplications, UserCreate, UserPublic, UsersPublic, UserUpdate
-from repositories import application_repository, assistant_repository, user_repository
+from repositories import application_repository, assistant_repository, config_state_repository, user_repository
 from services import caller_data_service
 from services.application_service import conflict_on_integrity_error
 from services.config_cache import ConfigCache, commit_change
@@ -50,6 +52,10 @@ async def _keep_an_admin(session: AsyncSession, user: User, action: str) -> None
     """409 when `user` is the only active admin and `action` would remove that role."""
     if not (user.is_admin and user.is_active):
         return
+    # Take the write lock before counting (the bump is part of this commit anyway): SQLite runs a
+    # plain SELECT outside any transaction, so two admins demoting each other at once would each
+    # still count the other; this way the second waits and then sees the first one's change.
+    await config_state_repository.bump_version(session)
     if await user_repository.lock_active_admin_ids(session) == [user.id]:
         raise Conflict(f"Cannot {action} the last active administrator: make another user an active admin first")
 
@@ -57,7 +63,7 @@ async def _keep_an_admin(session: AsyncSession, user: User, action: str) -> None
 async def create_user(session: AsyncSession, cache: ConfigCache, data: UserCreate) -> UserPublic:
     await _check_unique(session, data.username, data.email)
     user = User(username=data.username, email=data.email, full_name=data.full_name, is_admin=data.is_admin,
-                is_active=data.is_active, hashed_password=hash_password(data.password))
+                is_active=data.is_active, hashed_password=await asyncio.to_thread(hash_password, data.password))
     async with conflict_on_integrity_error(session, _CLASH):
         await user_repository.add(session, user)
         await commit_change(session, cache)
@@ -74,7 +80,7 @@ async def update_user(session: AsyncSession, cache: ConfigCache, user_id: int, d
     if changes.get("is_active") is False:
         await _keep_an_admin(session, user, "deactivate")
     if "password" in changes:
-        changes["hashed_password"] = hash_password(changes.pop("password"))
+        changes["hashed_password"] = await asyncio.to_thread(hash_password, changes.pop("password"))
     for field, value in changes.items():
         setattr(user, field, value)
     async with conflict_on_integrity_error(session, _CLASH):

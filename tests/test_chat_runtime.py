@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from config import Settings
 from main import create_app
-from tests.conftest import make_settings, unique
+from tests.conftest import login, make_settings, unique
 from tests.fakes import ECHO_PREFIX, FakeUpstream, serve_upstream
 from tests.routing import (
     PROVIDER_KEYS,
@@ -356,3 +356,19 @@ def test_client_disconnect_cancels_the_upstream_call(client, admin_headers, sett
                 assert wait_until(cancelled.is_set)
         finally:
             client.put(f"/admin/providers/{pid}", headers=admin_headers, json={"base_url": fake.base_url("openai")})
+
+
+def test_direct_chat_and_smoke_test_are_for_admins(client, user_headers, fake) -> None:
+    r = client.post("/chat/", headers=user_headers, json={"provider": "openai", "model": "gpt-4o", "prompt": "x"})
+    assert r.status_code == 403
+    assert client.get("/chat/test", headers=user_headers).status_code == 403
+
+
+def test_smoke_test_without_an_active_gemini_model_is_a_clear_error(tmp_sqlite_url: str) -> None:
+    with TestClient(create_app(make_settings(tmp_sqlite_url))) as fresh:
+        headers = login(fresh, "admin", "password123")
+        gemini = provider_ids(fresh, headers)["gemini"]
+        for m in fresh.get(f"/admin/providers/{gemini}/models", headers=headers).json()["data"]:
+            assert fresh.put(f"/admin/models/{m['id']}", headers=headers, json={"is_active": False}).status_code == 200
+        r = fresh.get("/chat/test", headers=headers)
+        assert r.status_code == 502 and "no active model" in r.json()["detail"]
