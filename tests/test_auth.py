@@ -109,3 +109,15 @@ def test_oversized_body_gets_413_before_any_route(client: TestClient, settings: 
     r = client.post("/auth/login", content=big, headers={"content-type": "application/json"})
     assert r.status_code == 413
     assert "too large" in r.json()["detail"]
+
+
+def test_oversized_chunked_body_gets_413_too(client: TestClient, settings: Settings,
+                                             admin_headers: dict[str, str]) -> None:
+    def chunks():  # no Content-Length: the limit must hold while the body streams in
+        for _ in range(settings.max_request_body_bytes // 65536 + 2):
+            yield b"x" * 65536
+
+    for path in ("/auth/login", "/admin/applications", "/chat/assistant"):
+        r = client.post(path, content=chunks(), headers={**admin_headers, "content-type": "application/json"})
+        assert r.status_code == 413, (path, r.status_code)
+        assert "too large" in r.json()["detail"]
