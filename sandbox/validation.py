@@ -10,6 +10,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, SchemaError
 from jsonschema.validators import validator_for
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
 
 CHAT_ARGS = ("messages", "system_prompt", "model", "params")
 _DEPENDENCY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*(?:\[[^\]]*\])?\s*(?:[<>=!~].*)?$")
@@ -158,12 +160,35 @@ def check_validation_code(code: str | None) -> list[Issue]:
     return []
 
 
+def _remote_refs(node: Any) -> list[str]:
+    """`$ref`s that point outside the schema itself (a URL or another file)."""
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) and not node["$ref"].startswith("#") else []
+        return own + [r for value in node.values() for r in _remote_refs(value)]
+    if isinstance(node, list):
+        return [r for value in node for r in _remote_refs(value)]
+    return []
+
+
+def _no_retrieval(uri: str) -> Resource[Any]:
+    # jsonschema would otherwise fetch a remote $ref itself, from the server, past the sandbox's
+    # allow-list and on the event loop.
+    raise Unresolvable(uri)
+
+
+_LOCAL_ONLY: Registry[Any] = Registry(retrieve=_no_retrieval)  # type: ignore[call-arg]
+
+
 def check_config_schema(schema: Any) -> list[Issue]:
     if schema in (None, {}):
         return []
     if not isinstance(schema, dict):
         return [Issue("config_schema", "config_schema must be a JSON Schema object, e.g. "
                       '{"type": "object", "properties": {...}}')]
+    remote = _remote_refs(schema)
+    if remote:
+        return [Issue("config_schema", f"config_schema may only use local $ref ('#/...'), not {remote[0]!r}: "
+                      "put the definitions in the schema itself")]
     try:
         validator_for(schema, default=Draft202012Validator).check_schema(schema)
     except SchemaError as exc:
@@ -179,9 +204,13 @@ def config_errors(schema: dict[str, Any], config: dict[str, Any]) -> list[str]:
     because the config holds the API key."""
     if not schema:
         return []
-    validator = validator_for(schema, default=Draft202012Validator)(schema)
+    validator = validator_for(schema, default=Draft202012Validator)(schema, registry=_LOCAL_ONLY)
     out = []
-    for error in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path)):
+    try:
+        errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    except Unresolvable as exc:  # jsonschema wraps reference failures in a subclass of it
+        return [f"config_schema has a $ref that cannot be resolved ({exc.ref}): fix the provider's config_schema"]
+    for error in errors:
         where = "/".join(str(p) for p in error.absolute_path) or "config"
         out.append(f"{where}: fails '{error.validator}' ({error.validator_value!r})"
                    if error.validator not in ("required", "additionalProperties") else

@@ -54,3 +54,16 @@ def test_provider_options_must_be_storable_json(client: TestClient, admin_header
     r = client.post("/admin/assistants", headers={**admin_headers, "content-type": "application/json"}, content=body)
     assert r.status_code == 422
     assert "NaN" in str(r.json()["detail"])
+
+
+def test_a_remote_ref_in_config_schema_is_refused_not_fetched(client: TestClient,
+                                                              admin_headers: dict[str, str]) -> None:
+    schema = {"type": "object", "properties": {"region": {"$ref": "http://127.0.0.1:9/schema.json"}}}
+    r = client.post("/admin/providers/code/validate", headers=admin_headers,
+                    json={"python_code": REGION_CODE, "config_schema": schema})
+    assert r.status_code == 200 and r.json()["valid"] is False
+    assert "local $ref" in str(r.json()["errors"])
+    r = client.post("/admin/providers/dynamic", headers=admin_headers, json={
+        "name": unique("refd"), "display_name": "Ref", "base_url": "http://127.0.0.1:9",
+        "python_code": REGION_CODE, "config_schema": schema})
+    assert r.status_code == 422
