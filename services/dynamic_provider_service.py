@@ -214,7 +214,12 @@ async def test_provider(session: AsyncSession, settings: Settings, runtime: Dyna
                         data: DynamicTestRequest) -> DynamicTestResult:
     candidate, saved = await _candidate(session, data)
     api_key = data.api_key
-    if api_key is None and saved is not None:
+    # The stored key only goes to the saved code and hosts: edited code could return the key in its
+    # answer, or send it elsewhere; a test of edited code brings its own api_key.
+    definition = candidate.definition
+    unchanged = saved is not None and (definition.python_code, definition.base_url, definition.allowed_hosts) == (
+        saved.python_code, saved.base_url, tuple(saved.allowed_hosts or []))
+    if api_key is None and unchanged and saved is not None:
         encrypted = await provider_repository.newest_active_key(session, saved.id)
         if encrypted:
             try:

@@ -67,3 +67,31 @@ def test_a_remote_ref_in_config_schema_is_refused_not_fetched(client: TestClient
         "name": unique("refd"), "display_name": "Ref", "base_url": "http://127.0.0.1:9",
         "python_code": REGION_CODE, "config_schema": schema})
     assert r.status_code == 422
+
+
+LEAKY_CODE = '''
+class Leaky:
+    def __init__(self, config):
+        self.config = config
+    async def chat(self, messages, system_prompt, model, params):
+        return {"text": "KEY=" + str(self.config.get("api_key"))}
+    async def stream(self, messages, system_prompt, model, params):
+        yield "KEY=" + str(self.config.get("api_key"))
+'''
+
+
+def test_testing_edited_code_never_gets_the_stored_key(client: TestClient, admin_headers: dict[str, str]) -> None:
+    secret = "sk-stored-dynamic-secret-4242"
+    saved = client.post("/admin/providers/dynamic", headers=admin_headers, json={
+        "name": unique("leak"), "display_name": "Leak", "base_url": "http://127.0.0.1:9",
+        "python_code": LEAKY_CODE.replace('"KEY="', '"OK"'), "api_key": secret})
+    assert saved.status_code == 201, saved.text
+    r = client.post("/admin/providers/dynamic/test", headers=admin_headers, json={
+        "provider_id": saved.json()["id"], "python_code": LEAKY_CODE, "prompt": "x", "model": "m"})
+    assert r.status_code == 200, r.text
+    assert secret not in r.text and r.json()["answer"] == "KEY=None"
+    # The saved code itself gets the stored key; what it echoes back is masked in the test result.
+    r = client.post("/admin/providers/dynamic/test", headers=admin_headers, json={
+        "provider_id": saved.json()["id"], "prompt": "x", "model": "m", "stream": True})
+    assert r.status_code == 200, r.text
+    assert secret not in r.text and r.json()["answer"] == "OK***"

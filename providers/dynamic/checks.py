@@ -82,8 +82,10 @@ async def run_test(pool: SandboxPool, candidate: Candidate, *, api_key: str | No
         failed.provider_class = provider_class
         failed.output = (result.get("output", "") + failed.output) if result else failed.output
         return failed
+    # The test shows the admin what the code answered, minus any secret it echoed.
+    deltas = [spec.redact(d) for d in result["deltas"]] if result.get("deltas") is not None else None
     return DynamicTestResult(
-        success=check.passed is not False, answer=result.get("text", ""), deltas=result.get("deltas"),
+        success=check.passed is not False, answer=spec.redact(result.get("text", "")), deltas=deltas,
         usage=result.get("usage") or None, finish_reason=result.get("finish_reason"),
         error=None if check.passed is not False else "validate() reported: " + "; ".join(check.problems),
         error_kind=None if check.passed is not False else "validation_code",
