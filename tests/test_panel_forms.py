@@ -185,3 +185,24 @@ def test_max_tokens_above_the_models_limit_is_shown_at_its_field(admin: tuple[Te
 def test_a_filters_all_choice_means_no_filter(admin: tuple[TestClient, str], path: str) -> None:
     panel, _ = admin
     assert panel.get(path).status_code == 200
+
+
+def test_assistant_form_keeps_and_edits_provider_options(admin: tuple[TestClient, str],
+                                                         admin_headers: dict[str, str]) -> None:
+    panel, csrf = admin
+    assistant = create_assistant(panel, admin_headers)
+    r = panel.put(f"/admin/assistants/{assistant['id']}", headers=admin_headers,
+                  json={"config": {"temperature": 0.3, "provider_options": {"organization": "org-42"}}})
+    assert r.status_code == 200, r.text
+    form = panel.get(f"/panel/assistants/{assistant['id']}")
+    assert "org-42" in form.text
+    base = {"name": assistant["name"], "application_id": assistant["application_id"],
+            "model_id": assistant["model_id"], "is_active": "on", "config.temperature": "0.3",
+            "api_key_action": "keep", "csrf_token": csrf}
+    r = panel.post(f"/panel/assistants/{assistant['id']}",
+                   data={**base, "config.provider_options": '{"organization": "org-42"}'})
+    assert r.status_code in (200, 303), r.text
+    stored = panel.get(f"/admin/assistants/{assistant['id']}", headers=admin_headers).json()["config"]
+    assert stored == {"temperature": 0.3, "provider_options": {"organization": "org-42"}}
+    r = panel.post(f"/panel/assistants/{assistant['id']}", data={**base, "config.provider_options": "[1, 2]"})
+    assert field_error(r.text, "config.provider_options")

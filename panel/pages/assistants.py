@@ -1,6 +1,7 @@
 """Assistants: list, and one form for create/edit (provider -> model, prompt, generation settings,
 the write-only API key); the model list follows the chosen provider."""
 
+import json
 from typing import Any
 
 from fastapi import Request
@@ -20,7 +21,8 @@ from services import application_service, assistant_service, model_service, prov
 from services.auth_service import UserSnapshot
 
 router = panel_router()
-CONFIG_FIELDS = ("config.temperature", "config.max_tokens", "config.top_p", "config.history_window", "config.stop")
+CONFIG_FIELDS = ("config.temperature", "config.max_tokens", "config.top_p", "config.history_window", "config.stop",
+                 "config.provider_options")
 FIELDS = ("name", "description", "application_id", "model_id", "system_prompt", "endpoint", "is_streaming",
           "is_active", "api_key", *CONFIG_FIELDS)
 CONFLICT_FIELDS = ("endpoint", "name")
@@ -35,7 +37,7 @@ def _read(form: FormData, *, creating: bool) -> tuple[dict[str, Any], dict[str, 
               "max_tokens": number(form, "config.max_tokens", errors, integer=True),
               "top_p": number(form, "config.top_p", errors),
               "history_window": number(form, "config.history_window", errors, integer=True),
-              "stop": stop or None}
+              "stop": stop or None, "provider_options": _json_object(form, "config.provider_options", errors)}
     data: dict[str, Any] = {
         "name": form.get("name") or "", "description": text(form, "description"),
         "application_id": text(form, "application_id"), "model_id": text(form, "model_id"),
@@ -58,6 +60,20 @@ def _read(form: FormData, *, creating: bool) -> tuple[dict[str, Any], dict[str, 
     return data, shown, errors
 
 
+def _json_object(form: FormData, name: str, errors: dict[str, str]) -> dict[str, Any] | None:
+    raw = text(form, name)
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        errors[name] = 'Enter a JSON object such as {"region": "eu"}'
+        return None
+    return value
+
+
 def _values_of(assistant: AssistantPublic) -> dict[str, Any]:
     values: dict[str, Any] = assistant.model_dump()
     stop = assistant.config.get("stop")
@@ -65,6 +81,8 @@ def _values_of(assistant: AssistantPublic) -> dict[str, Any]:
         value = assistant.config.get(key)
         values[f"config.{key}"] = "" if value is None else str(value)
     values["config.stop"] = "\n".join([stop] if isinstance(stop, str) else stop or [])
+    options = assistant.config.get("provider_options")
+    values["config.provider_options"] = json.dumps(options) if options else ""
     values["api_key_action"] = "keep"
     return values
 
