@@ -18,7 +18,10 @@ from services.config_cache import ConfigCache, commit_change
 from services.slugs import slugify
 
 # Paths the service itself owns: an endpoint may be neither one of them nor inside one.
-RESERVED_PREFIXES = ("/admin", "/auth", "/app", "/panel", "/docs", "/redoc", "/openapi.json", "/static")
+RESERVED_PREFIXES = ("/admin", "/auth", "/app", "/panel", "/docs", "/docs-assets", "/redoc", "/openapi.json",
+                     "/static")
+_PARAM = re.compile(r"\{[^}:]+(?::([a-z]+))?\}")
+_PARAM_PATTERNS = {"path": ".+", "int": "[0-9]+"}
 _ENDPOINT = re.compile(r"^(/[a-z0-9_-]+)+$")
 
 
@@ -47,8 +50,9 @@ async def check_endpoint(session: AsyncSession, endpoint: str | None, live_route
         if endpoint == prefix or endpoint.startswith(prefix + "/"):
             raise InvalidInput(f"endpoint {endpoint} is reserved: nothing may live at or under {prefix}",
                                field="endpoint")
-    if endpoint in live_routes:
-        raise InvalidInput(f"endpoint {endpoint} is already a route of this service: choose another path",
+    taken = _route_taking(endpoint, live_routes)
+    if taken is not None:
+        raise InvalidInput(f"endpoint {endpoint} collides with this service's route {taken}: choose another path",
                            field="endpoint")
     app = await application_repository.get_by_endpoint(session, endpoint)
     if app is not None and app.id != application_id:
@@ -57,6 +61,17 @@ async def check_endpoint(session: AsyncSession, endpoint: str | None, live_route
     if assistant is not None and assistant.id != assistant_id:
         raise Conflict(f"endpoint {endpoint} is already used by assistant '{assistant.name}'")
     return endpoint
+
+
+def _route_taking(endpoint: str, routes: Set[str]) -> str | None:
+    """A route that would answer `endpoint` itself, or that lives under it (where the assistants of an
+    application endpoint go: /chat would put them beside /chat/assistant)."""
+    for route in sorted(routes):
+        pattern = _PARAM.sub(lambda m: _PARAM_PATTERNS.get(m.group(1) or "", "[^/]+"), re.escape(route)
+                             .replace(r"\{", "{").replace(r"\}", "}"))
+        if re.fullmatch(pattern, endpoint) or route.startswith(endpoint + "/"):
+            return route
+    return None
 
 
 def slug_of(name: str) -> str:

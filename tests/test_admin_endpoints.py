@@ -48,7 +48,7 @@ def test_endpoint_that_only_starts_like_a_reserved_one_is_fine(client: TestClien
 def test_endpoint_equal_to_an_existing_route_is_422(client: TestClient, admin_headers: H) -> None:
     r = client.post("/admin/applications", json={"name": unique(), "endpoint": "/health"}, headers=admin_headers)
     assert r.status_code == 422
-    assert "already a route" in r.json()["detail"][0]["msg"]
+    assert "collides with this service's route /health" in r.json()["detail"][0]["msg"]
 
 
 def test_endpoint_taken_by_an_application_is_409(client: TestClient, admin_headers: H) -> None:
@@ -86,3 +86,11 @@ def test_empty_endpoint_clears_it(client: TestClient, admin_headers: H) -> None:
     app = create_application(client, admin_headers, endpoint=_path())
     r = client.put(f"/admin/applications/{app['id']}", json={"endpoint": ""}, headers=admin_headers)
     assert r.status_code == 200 and r.json()["endpoint"] is None
+
+
+@pytest.mark.parametrize("endpoint", ["/hello/world", "/chat", "/docs-assets/x", "/suncar"])
+def test_endpoint_a_route_would_shadow_is_422(client: TestClient, admin_headers: H, endpoint: str) -> None:
+    # /hello/{name} answers /hello/world; an application at /chat would put its assistants beside
+    # /chat/assistant; /docs-assets is a mount; /suncar/chat and friends live under /suncar.
+    r = client.post("/admin/applications", headers=admin_headers, json={"name": unique("A"), "endpoint": endpoint})
+    assert r.status_code == 422, r.text

@@ -19,8 +19,10 @@ Force = Annotated[bool, Query(description="Also delete what still depends on it"
 def static_route_paths(request: Request) -> frozenset[str]:
     """Paths of the app's routes without parameters: an endpoint may not shadow one of them."""
     # FastAPI keeps included routers nested; iter_route_contexts flattens them with their prefixes.
+    # Templates with parameters count too ("/hello/{name}" takes "/hello/world"); the catch-all
+    # that serves the admin-defined endpoints themselves does not.
     return frozenset(path for route in iter_route_contexts(request.app.routes)
-                     if isinstance(path := getattr(route, "path", None), str) and "{" not in path)
+                     if isinstance(path := getattr(route, "path", None), str) and path != "/{path:path}")
 
 
 LiveRoutes = Annotated[frozenset[str], Depends(static_route_paths)]
