@@ -56,15 +56,17 @@ async def info(service: ChatServiceDep, caller: CurrentCaller) -> AssistantInfo:
                                                              "fuel-efficiency-tips", "vehicle-profile")])
 
 
-@router.get("/vehicle-profile", response_model=VehicleProfile, responses=error_responses(401))
-async def get_vehicle_profile(session: SessionDep, caller: CurrentCaller) -> VehicleProfile:
-    return VehicleProfile.model_validate(await specialised_service.get_vehicle(session, caller))
+@router.get("/vehicle-profile", response_model=VehicleProfile, responses=error_responses(401, 403, 404))
+async def get_vehicle_profile(service: ChatServiceDep, session: SessionDep, caller: CurrentCaller) -> VehicleProfile:
+    return VehicleProfile.model_validate(await specialised_service.vehicle_profile(service, session, caller))
 
 
-@router.put("/vehicle-profile", response_model=VehicleProfile, responses=error_responses(401, 409, 422))
-async def put_vehicle_profile(body: VehicleProfile, session: SessionDep, caller: CurrentCaller) -> VehicleProfile:
+@router.put("/vehicle-profile", response_model=VehicleProfile, responses=error_responses(401, 403, 404, 409, 422))
+async def put_vehicle_profile(body: VehicleProfile, service: ChatServiceDep, session: SessionDep,
+                              caller: CurrentCaller) -> VehicleProfile:
     """Remember the caller's vehicle; Suncar uses it when a request leaves the vehicle out."""
-    stored = await specialised_service.put_vehicle(session, caller, body.model_dump(exclude_none=True))
+    stored = await specialised_service.save_vehicle_profile(service, session, caller,
+                                                            body.model_dump(exclude_none=True))
     return VehicleProfile.model_validate(stored)
 
 

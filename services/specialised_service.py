@@ -37,6 +37,18 @@ async def get_vehicle(session: AsyncSession, caller: Caller) -> dict[str, Any]:
     return dict(profile.data) if profile else {}
 
 
+async def vehicle_profile(service: ChatService, session: AsyncSession, caller: Caller) -> dict[str, Any]:
+    """The caller's stored vehicle: only for callers who may use Suncar."""
+    await find(service, caller, "suncar", "suncar")
+    return await get_vehicle(session, caller)
+
+
+async def save_vehicle_profile(service: ChatService, session: AsyncSession, caller: Caller,
+                               data: dict[str, Any]) -> dict[str, Any]:
+    await find(service, caller, "suncar", "suncar")
+    return await put_vehicle(session, caller, data)
+
+
 async def put_vehicle(session: AsyncSession, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
     try:
         profile = await vehicle_profile_repository.upsert(session, caller.owner, data)

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import unique
 from tests.fakes import ECHO_PREFIX, FakeUpstream, serve_upstream
 from tests.routing import route_providers
 
@@ -115,3 +116,14 @@ def test_suncar_info_and_chat(client, admin_headers, fake) -> None:
 def test_specialised_routes_need_a_caller(client) -> None:
     assert client.get("/suncar/info").status_code == 401
     assert client.post("/moneytracker/chat", json={"message": "x"}).status_code == 401
+
+
+def test_vehicle_profile_needs_access_to_suncar(client, admin_headers, fake) -> None:
+    name = unique("driver")
+    r = client.post("/admin/users", headers=admin_headers, json={
+        "username": name, "email": f"{name}@example.com", "password": "long-password-1"})
+    assert r.status_code == 201
+    token = client.post("/auth/login", json={"username": name, "password": "long-password-1"}).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    assert client.put("/suncar/vehicle-profile", headers=headers, json={"vehicle_make": "Kia"}).status_code == 404
+    assert client.get("/suncar/vehicle-profile", headers=headers).status_code == 404
