@@ -16,7 +16,7 @@ from routers.deps import CacheDep, ChatServiceDep, CurrentCaller, SettingsDep, g
 from routers.sse import STREAM_RESPONSE_DOC
 from services.auth_service import Caller
 from services.chat_service import ChatService
-from services.runtime_config import ApplicationConfig
+from services.runtime_config import ApplicationConfig, RuntimeSnapshot
 
 router = APIRouter(tags=["applications"])
 endpoints_router = APIRouter()
@@ -88,26 +88,34 @@ async def custom_endpoint(path: str, request: Request, service: ChatServiceDep, 
     `{application endpoint}/{assistant slug}`. A known path with another method is a 405, as
     Starlette answers it; anything else is an ordinary 404."""
     full = "/" + path.rstrip("/")
-    snap = await service.snapshot()
-    app_cfg = snap.apps_by_endpoint.get(full)
-    if request.method == "GET" and app_cfg is not None:
+    kind = _endpoint_kind(await service.snapshot(), request.method, full)
+    if kind is None and request.method in ("GET", "POST"):  # created a moment ago on another worker?
+        kind = _endpoint_kind(await service.refreshed_snapshot(), request.method, full)
+    if kind is not None:
         caller = await _caller(request, settings, cache)
-        return application_info(caller, await service.application(caller, endpoint=full))
-    if request.method == "POST":
-        assistant = snap.assistants_by_endpoint.get(full)
+        if kind == "application":
+            return application_info(caller, await service.application(caller, endpoint=full))
+        if kind == "assistant":
+            return await _chat(service, caller, (await service.find_assistant(caller, endpoint=full)).id, request)
         parent, _, slug = full.rpartition("/")
-        if assistant is None and parent in snap.apps_by_endpoint:
-            caller = await _caller(request, settings, cache)
-            application = await service.application(caller, endpoint=parent)
-            assistant = await service.assistant_in_app(caller, application, slug)
-            return await _chat(service, caller, assistant.id, request)
-        if assistant is not None:
-            caller = await _caller(request, settings, cache)
-            found = await service.find_assistant(caller, endpoint=full)
-            return await _chat(service, caller, found.id, request)
+        application = await service.application(caller, endpoint=parent)
+        return await _chat(service, caller, (await service.assistant_in_app(caller, application, slug)).id, request)
     if allowed := _methods_elsewhere(request):
         raise HTTPException(405, "Method Not Allowed", headers={"Allow": ", ".join(allowed)})
     raise NotFound(f"No route {request.method} {full}: see /docs for the API")
+
+
+def _endpoint_kind(snap: RuntimeSnapshot, method: str, full: str) -> str | None:
+    """What an admin-defined path names: an application (GET), an assistant, or an application's
+    assistant by slug (POST)."""
+    if method == "GET" and full in snap.apps_by_endpoint:
+        return "application"
+    if method == "POST":
+        if full in snap.assistants_by_endpoint:
+            return "assistant"
+        if full.rpartition("/")[0] in snap.apps_by_endpoint:
+            return "application assistant"
+    return None
 
 
 async def _chat(service: ChatService, caller: Caller, assistant_id: int, request: Request) -> Response | ChatResponse:

@@ -80,7 +80,7 @@ class ChatService:
 
     # -- finding what the caller may use -------------------------------------------------------
 
-    async def _fresh_snapshot_on_miss(self, snap: RuntimeSnapshot) -> RuntimeSnapshot:
+    async def refreshed_snapshot(self) -> RuntimeSnapshot:
         """Something asked for is missing: it may have been created a moment ago through another
         worker, so check the version now rather than at the next poll (one cheap query, misses only)."""
         await self._cache.refresh_version()
@@ -93,7 +93,7 @@ class ChatService:
             app = snap.apps_by_endpoint.get(endpoint or "") if endpoint else snap.apps_by_slug.get(slug or "")
             if app is not None:
                 break
-            snap = await self._fresh_snapshot_on_miss(snap)
+            snap = await self.refreshed_snapshot()
         if app is None or not caller.can_use(app.id):
             raise NotFound(f"Application '{endpoint or slug}' not found: GET /admin/applications lists them")
         if not app.is_active:
@@ -103,7 +103,7 @@ class ChatService:
     async def assistant_in_app(self, caller: Caller, app: ApplicationConfig, slug: str) -> AssistantConfig:
         assistant = app.assistants.get(slug)
         if assistant is None:
-            snap = await self._fresh_snapshot_on_miss(await self.snapshot())
+            snap = await self.refreshed_snapshot()
             app = snap.apps_by_id.get(app.id, app)
             assistant = app.assistants.get(slug)
         if assistant is None or not caller.can_use(app.id, assistant.id):
@@ -124,7 +124,7 @@ class ChatService:
             visible = [a for a in candidates if caller.can_use(a.application_id, a.id)]
             if visible:
                 break
-            snap = await self._fresh_snapshot_on_miss(snap)
+            snap = await self.refreshed_snapshot()
         if not visible:
             raise NotFound(f"Assistant '{assistant_id or name or endpoint}' not found")
         if len(visible) > 1:

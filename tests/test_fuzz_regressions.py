@@ -107,18 +107,22 @@ def test_a_deleted_users_vehicle_and_conversations_do_not_pass_to_the_next_user(
         assert r.status_code == 201, r.text
         return r.json()["id"], login(client, name, "driver-pass-1")
 
-    first_id, first = new_user()
-    r = client.put("/suncar/vehicle-profile", headers=first, json={"vehicle_make": "Toyota", "vehicle_model": "Yaris"})
-    assert r.status_code == 200
+    apps = client.get("/admin/applications", headers=admin_headers, params={"limit": 500}).json()["data"]
+    suncar = next(x["id"] for x in apps if x["name"] == "Suncar")
     app = make_application(client, admin_headers)
     a = make_assistant(client, admin_headers, application_id=app["id"])
-    client.put(f"/admin/users/{first_id}/applications", headers=admin_headers, json={"application_ids": [app["id"]]})
+    first_id, first = new_user()
+    client.put(f"/admin/users/{first_id}/applications", headers=admin_headers,
+               json={"application_ids": [app["id"], suncar]})
+    r = client.put("/suncar/vehicle-profile", headers=first, json={"vehicle_make": "Toyota", "vehicle_model": "Yaris"})
+    assert r.status_code == 200
     conv = client.post("/chat/assistant", headers=first, json={"assistant_id": a["id"], "message": "secret"})
     assert conv.status_code == 200, conv.text
     assert client.delete(f"/admin/users/{first_id}", headers=admin_headers).status_code == 204
 
     second_id, second = new_user()
-    client.put(f"/admin/users/{second_id}/applications", headers=admin_headers, json={"application_ids": [app["id"]]})
+    client.put(f"/admin/users/{second_id}/applications", headers=admin_headers,
+               json={"application_ids": [app["id"], suncar]})
     assert client.get("/suncar/vehicle-profile", headers=second).json()["vehicle_make"] is None
     r = client.post("/chat/assistant", headers=second, json={
         "assistant_id": a["id"], "message": "x", "conversation_id": conv.json()["conversation_id"]})
