@@ -130,8 +130,9 @@ def test_a_deleted_users_vehicle_and_conversations_do_not_pass_to_the_next_user(
 
 
 def test_a_revoked_client_keys_vehicle_does_not_pass_to_the_next_key(client, admin_headers) -> None:
-    app = make_application(client, admin_headers)
-    url = f"/admin/applications/{app['id']}/client-keys"
+    apps = client.get("/admin/applications", headers=admin_headers, params={"limit": 500}).json()["data"]
+    suncar = next(x["id"] for x in apps if x["name"] == "Suncar")  # a key keeps a vehicle only there
+    url = f"/admin/applications/{suncar}/client-keys"
     first = client.post(url, headers=admin_headers, json={"name": "first"}).json()
     r = client.put("/suncar/vehicle-profile", headers={"X-API-Key": first["key"]}, json={"vehicle_make": "Kia"})
     assert r.status_code == 200
