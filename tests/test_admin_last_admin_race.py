@@ -28,6 +28,13 @@ def _make_admin_again(url: str, user_id: int) -> None:
     engine.dispose()
 
 
+def _demote(base: str, headers: dict[str, str], target: int, barrier: threading.Barrier, codes: list[int]) -> None:
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+        http.get("/health")  # connected before the barrier: both requests leave together
+        barrier.wait()
+        codes.append(http.put(f"/admin/users/{target}", json={"is_admin": False}).status_code)
+
+
 def test_concurrent_demotions_keep_one_admin(tmp_sqlite_url: str) -> None:
     settings = make_settings(tmp_sqlite_url)
     with TestClient(create_app(settings)) as setup, serve_in_thread(create_app(settings)) as base_a, \
@@ -45,15 +52,9 @@ def test_concurrent_demotions_keep_one_admin(tmp_sqlite_url: str) -> None:
             barrier = threading.Barrier(2)
             codes: list[int] = []
 
-            def demote(base: str, actor: int, target: int) -> None:
-                with httpx.Client(base_url=base, headers=tokens[actor], timeout=30) as http:
-                    http.get("/health")  # connected before the barrier: both requests leave together
-                    barrier.wait()
-                    codes.append(http.put(f"/admin/users/{target}", json={"is_admin": False}).status_code)
-
             # Two instances (as two workers or hosts would be), one demotion each.
-            threads = [threading.Thread(target=demote, args=(base_a, root_id, other_id)),
-                       threading.Thread(target=demote, args=(base_b, other_id, root_id))]
+            threads = [threading.Thread(target=_demote, args=(base_a, tokens[root_id], other_id, barrier, codes)),
+                       threading.Thread(target=_demote, args=(base_b, tokens[other_id], root_id, barrier, codes))]
             for t in threads:
                 t.start()
             for t in threads:
