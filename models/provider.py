@@ -16,6 +16,12 @@ def _http_base_url(value: str) -> str:
         raise ValueError("must be an http(s) URL such as https://api.openai.com/v1")
     if parts.query or parts.fragment:
         raise ValueError("must not carry a query string or fragment: give the base URL the SDK takes")
+    try:
+        port = parts.port  # urlsplit checks the port only when it is read
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise ValueError("has a port that is not a number from 1 to 65535")
     # SDKs join paths onto the base URL; a trailing slash would double up.
     return value.rstrip("/")
 

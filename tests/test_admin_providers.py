@@ -61,7 +61,7 @@ def test_null_base_url_resets_to_the_sdk_default(client: TestClient, admin_heade
 
 
 @pytest.mark.parametrize("base_url", ["ftp://example.com", "api.openai.com/v1", "https://", "http://x/ y",
-                                      "https://example.com/v1?key=1"])
+                                      "https://example.com/v1?key=1", "http://127.0.0.1:99999/v1", "http://h:0"])
 def test_update_provider_rejects_bad_base_url(client: TestClient, admin_headers: H, settings: Settings,
                                               base_url: str) -> None:
     provider_id = insert_provider(settings)
