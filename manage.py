@@ -1,19 +1,25 @@
-"""Operator commands. `python -m manage create-admin USERNAME EMAIL` creates an admin (the way to
-get the first one in production, where no default users are seeded); it asks for the password,
-or reads one line from stdin when piped."""
+"""Operator commands.
+
+    python -m manage create-admin USERNAME EMAIL   an admin (the first one in production, where no
+                                                   default users are seeded); the password is asked
+                                                   for, or read as one line from stdin
+    python -m manage migrate                       migrate and seed, then exit
+    python -m manage rotate-keys                   re-encrypt stored secrets with the newest of the
+                                                   ENCRYPTION_KEY list, after which older keys can go
+"""
 
 import argparse
 import getpass
 import sys
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 
 from config import get_settings
 from database.bootstrap import migrate_and_seed
 from database.database import sync_url
-from database.models import User
-from services.security import hash_password
+from database.models import ApiKey, Assistant, ConfigState, User
+from services.security import SecretBox, hash_password
 from services.seed_service import seed
 
 
@@ -35,6 +41,25 @@ def create_admin(username: str, email: str, password: str) -> str:
     return msg
 
 
+def rotate_encryption() -> int:
+    """Re-encrypt every stored secret with the newest ENCRYPTION_KEY, so older keys can then be
+    removed from the list. Returns how many secrets were rewritten."""
+    settings = get_settings()
+    box = SecretBox(settings.encryption_keys)
+    engine = create_engine(sync_url(settings.database_url))
+    count = 0
+    with Session(engine) as db, db.begin():
+        for key in db.scalars(select(ApiKey)):
+            key.encrypted_key = box.rotate(key.encrypted_key)
+            count += 1
+        for assistant in db.scalars(select(Assistant).where(Assistant.api_key.is_not(None))):
+            assistant.api_key = box.rotate(assistant.api_key)  # type: ignore[arg-type]
+            count += 1
+        db.execute(update(ConfigState).values(version=ConfigState.version + 1))  # workers reload
+    engine.dispose()
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m manage")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -42,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     ca.add_argument("username")
     ca.add_argument("email")
     sub.add_parser("migrate", help="migrate and seed the database, then exit")
+    sub.add_parser("rotate-keys", help="re-encrypt stored secrets with the newest ENCRYPTION_KEY")
     args = parser.parse_args(argv)
+    if args.cmd == "rotate-keys":
+        sys.stdout.write(f"re-encrypted {rotate_encryption()} secrets with the newest ENCRYPTION_KEY\n")
+        return 0
     if args.cmd == "migrate":
         settings = get_settings()
         migrate_and_seed(settings.database_url, lambda conn: seed(conn, settings))

@@ -18,9 +18,9 @@ from alembic import command
 from config import DEV_ENCRYPTION_KEY, DEV_SECRET_KEY, Settings
 from database.bootstrap import alembic_config
 from database.database import sync_url
-from database.models import Assistant, LLMModel, Provider, User
+from database.models import ApiKey, Assistant, LLMModel, Provider, User
 from main import create_app
-from tests.conftest import make_settings
+from tests.conftest import login, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,3 +120,25 @@ def test_production_seeds_no_default_users_and_create_admin_works(tmp_sqlite_url
         users = conn.execute(select(User.username, User.is_admin)).all()
     engine.dispose()
     assert users == [("root", True)]
+
+
+def test_rotate_keys_lets_the_old_encryption_key_go(tmp_sqlite_url: str) -> None:
+    from cryptography.fernet import Fernet
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    secret = "sk-rotate-me-0123456789"
+    with TestClient(create_app(make_settings(tmp_sqlite_url, encryption_key=old))) as app:
+        headers = login(app, "admin", "password123")
+        providers = {p["name"]: p["id"] for p in app.get("/admin/providers", headers=headers).json()["data"]}
+        r = app.post("/admin/api-keys", headers=headers,
+                     json={"name": "k", "provider_id": providers["openai"], "api_key": secret})
+        assert r.status_code == 201
+    env = {**os.environ, "DATABASE_URL": tmp_sqlite_url, "ENCRYPTION_KEY": f"{new},{old}"}
+    r = subprocess.run([sys.executable, "-m", "manage", "rotate-keys"], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    engine = create_engine(sync_url(tmp_sqlite_url))
+    with engine.connect() as conn:
+        stored = conn.scalar(select(ApiKey.encrypted_key))
+    engine.dispose()
+    assert Fernet(new.encode()).decrypt(stored.encode()).decode() == secret  # the new key alone reads it
