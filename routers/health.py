@@ -1,9 +1,7 @@
 from fastapi import APIRouter, Request
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from errors import ServiceUnavailable
 from models.common import Message, error_responses
+from services import health_service
 
 router = APIRouter(tags=["health"])
 
@@ -25,9 +23,5 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready", responses=error_responses(503))
 async def ready(request: Request) -> dict[str, str]:
-    try:
-        async with request.app.state.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except (SQLAlchemyError, OSError) as exc:
-        raise ServiceUnavailable("Database unreachable: check DATABASE_URL and the database server") from exc
+    await health_service.check_database(request.app.state.engine)
     return {"status": "ready", "database": "ok"}
