@@ -57,6 +57,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         for task in tasks:
             task.cancel()
+        # Let them finish cancelling while the engine still exists: one cut off mid-query after
+        # dispose() would wait forever for its connection.
+        await asyncio.gather(*tasks, return_exceptions=True)
         await app.state.dynamic_providers.aclose()
         await factory.aclose()
         writer.close()

@@ -54,7 +54,10 @@ class DynamicProviders:
         if self._on_change in self._cache.listeners:
             self._cache.listeners.remove(self._on_change)
         if self._sync_task is not None:
+            # Awaited, not just cancelled: a sync cut off after the engine is disposed would wait
+            # forever on its connection, and with it the whole shutdown.
             self._sync_task.cancel()
+            await asyncio.gather(self._sync_task, return_exceptions=True)
         await self.pool.aclose()
 
     # --- calls --------------------------------------------------------------------------------
