@@ -35,10 +35,12 @@ async def answer(service: ChatService, prepared: PreparedChat) -> ChatResponse |
         return sse_response(events, provider_used=assistant.provider.name, model_used=assistant.model_name,
                             conversation_id=prepared.conversation_id)
     result = await service.complete(prepared)
-    return ChatResponse(response=result.text, assistant_name=assistant.name, application=prepared.application.name,
+    body = ChatResponse(response=result.text, assistant_name=assistant.name, application=prepared.application.name,
                         timestamp=result.timestamp, provider_used=assistant.provider.name,
                         model_used=assistant.model_name, conversation_id=prepared.conversation_id,
                         usage=usage_public(result.usage), finish_reason=result.finish_reason)
+    # Already a valid ChatResponse: serialise it once here instead of FastAPI validating it again.
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 @router.post("/", response_model=DirectChatResponse, responses={**CHAT_ERRORS, **STREAM_RESPONSE_DOC})
