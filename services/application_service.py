@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from database.models import Application
 from errors import Conflict, InvalidInput, NotFound
@@ -28,9 +29,13 @@ _ENDPOINT = re.compile(r"^(/[a-z0-9_-]+)+$")
 @asynccontextmanager
 async def conflict_on_integrity_error(session: AsyncSession, detail: str) -> AsyncIterator[None]:
     """A unique index caught what the checks before it could not (a concurrent write): 409, and
-    nothing of this request stays written."""
+    nothing of this request stays written. A row deleted by a concurrent request between our read
+    and our write is a 404, as if the delete had come first."""
     try:
         yield
+    except StaleDataError as exc:
+        await session.rollback()
+        raise NotFound("It was deleted by another request meanwhile") from exc
     except IntegrityError as exc:
         await session.rollback()
         raise Conflict(detail) from exc
