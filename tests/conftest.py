@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from config import Settings
 from database.bootstrap import alembic_config
 from main import create_app
+from tests.fakes import FakeUpstream, serve_upstream
 
 _ENV_TO_CLEAR = ("DATABASE_URL", "SECRET_KEY", "ENCRYPTION_KEY", "APP_ENV", "GEMINI_API_KEY", "COHERE_API_KEY",
                  "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
@@ -84,3 +85,10 @@ def unique(prefix: str = "t") -> str:
 def tmp_sqlite_url() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as d:
         yield f"sqlite:///{Path(d) / 'app.db'}"
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeUpstream]:
+    """The combined fake upstream (tests/fakes); modules that also route providers define their own."""
+    with serve_upstream() as f:
+        yield f

@@ -1,25 +1,16 @@
 """What every provider makes of its upstream's answers, whole and streamed, and the call shape they
 share (`chat_with_llm`); each provider runs against the fake speaking its own wire format."""
 
-from collections.abc import Iterator
 
 import pytest
 
-from providers import ChatMessage, ChatResult, LLMFactory, chat_with_llm
+from providers import ChatResult, LLMFactory, chat_with_llm
 from tests.conftest import unique
-from tests.fakes import FakeUpstream, serve_upstream
+from tests.fakes import HISTORY, FakeUpstream
 
 PROVIDERS = ["openai", "anthropic", "cohere", "gemini"]
-HISTORY = [ChatMessage("user", "first question"), ChatMessage("assistant", "first answer"),
-           ChatMessage("user", "hello there")]
 # The fake counts words: 2 (system) + 2 + 2 + 2 (messages) in; "echo: hello there" out, one word per delta.
 USAGE = (8, 3)
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    with serve_upstream() as f:
-        yield f
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

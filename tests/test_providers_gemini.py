@@ -1,24 +1,12 @@
 """The Gemini provider (google-genai's `client.aio`) against the fake upstream: what reaches the wire
 (POST {base}/{version}/models/{model}:generateContent | :streamGenerateContent?alt=sse)."""
 
-from collections.abc import Iterator
 
-import pytest
 
-from providers import ChatMessage, GenerationParams
 from tests.conftest import unique
-from tests.fakes import FakeUpstream, serve_upstream
+from tests.fakes import HISTORY, PARAMS, FakeUpstream
 
 KEY = "AIza-test-key-0123"
-HISTORY = [ChatMessage("user", "first question"), ChatMessage("assistant", "first answer"),
-           ChatMessage("user", "hello there")]
-PARAMS = GenerationParams(temperature=0.3, max_tokens=50, top_p=0.9, stop=("END", "STOP"))
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    with serve_upstream() as f:
-        yield f
 
 
 async def test_chat_posts_to_the_models_generate_content_method(fake: FakeUpstream) -> None:

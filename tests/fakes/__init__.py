@@ -13,11 +13,19 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 from providers import LLMFactory, LLMProvider
+from providers.llm_provider import ChatMessage, GenerationParams
 from tests.fakes.upstream import ECHO_PREFIX, SLOW_SECONDS, Recorded, Recorder, make_upstream_app
 from tests.servers import serve_in_thread
 
-__all__ = ["ECHO_PREFIX", "SLOW_SECONDS", "FakeUpstream", "Recorded", "Recorder", "make_upstream_app",
+__all__ = ["ECHO_PREFIX", "HISTORY", "PARAMS", "SLOW_SECONDS", "FakeUpstream", "Recorded", "Recorder",
+           "make_upstream_app",
            "serve_upstream"]
+
+
+# A conversation with history and every generation parameter, shared by the provider tests.
+HISTORY = [ChatMessage("user", "first question"), ChatMessage("assistant", "first answer"),
+           ChatMessage("user", "hello there")]
+PARAMS = GenerationParams(temperature=0.3, max_tokens=50, top_p=0.9, stop=("END", "STOP"))
 
 
 @dataclass(frozen=True, slots=True)
