@@ -62,7 +62,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.gather(*tasks, return_exceptions=True)
         await app.state.dynamic_providers.aclose()
         await factory.aclose()
-        writer.close()
+        await writer.close()
         await engine.dispose()
 
 

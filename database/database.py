@@ -51,8 +51,12 @@ def ensure_sqlite_dir(url: str) -> None:
 def sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
     cur = dbapi_conn.cursor()
     # WAL lets readers run beside the one writer; busy_timeout makes writers queue, not fail.
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    # Set once per file: setting it again needs the write lock, and fails at once (no busy wait)
+    # while another connection holds it.
+    cur.execute("PRAGMA journal_mode")
+    if cur.fetchone()[0] != "wal":
+        cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()

@@ -1,5 +1,5 @@
-from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from database.models import Conversation, ConversationMessage, utcnow
 
@@ -20,9 +20,12 @@ async def delete_for_owners(session: AsyncSession, owners: list[str]) -> None:
     await session.execute(delete(Conversation).where(Conversation.owner.in_(owners)))
 
 
-def write_turns(conn: Connection, turns: list[tuple[str, bool, int, str, str, str]]) -> None:
-    """Insert finished turns (conversation id, is new, assistant id, owner, user text, answer) with
-    one statement per table: the conversation writer's batch."""
+# conversation id, is new, assistant id, owner, user text, answer
+TurnRow = tuple[str, bool, int, str, str, str]
+
+
+def write_turns(conn: Connection, turns: list[TurnRow]) -> None:
+    """Insert finished turns with one statement per table: the conversation writer's batch."""
     now = utcnow()
     new = [{"id": c, "assistant_id": a, "owner": o, "created_at": now, "updated_at": now}
            for c, is_new, a, o, _, _ in turns if is_new]
@@ -36,3 +39,35 @@ def write_turns(conn: Connection, turns: list[tuple[str, bool, int, str, str, st
     continued = [c for c, is_new, *_ in turns if not is_new]
     if continued:
         conn.execute(update(Conversation).where(Conversation.id.in_(continued)).values(updated_at=now))
+
+
+# The same batch on PostgreSQL as one statement (one round trip, atomic without a transaction block):
+# new conversations, the continued ones' updated_at and the messages in their order.
+_WRITE_TURNS_PG = text("""
+WITH new_conversations AS (
+    INSERT INTO conversations (id, assistant_id, owner, created_at, updated_at)
+    SELECT id, assistant_id, owner, :now, :now
+    FROM unnest(CAST(:new_ids AS varchar[]), CAST(:new_assistants AS integer[]), CAST(:new_owners AS varchar[]))
+        AS t(id, assistant_id, owner)
+), continued AS (
+    UPDATE conversations SET updated_at = :now WHERE id = ANY(CAST(:continued_ids AS varchar[]))
+)
+INSERT INTO conversation_messages (conversation_id, role, content, created_at)
+SELECT conversation_id, role, content, :now
+FROM unnest(CAST(:conversation_ids AS varchar[]), CAST(:roles AS varchar[]), CAST(:contents AS text[]))
+    WITH ORDINALITY AS t(conversation_id, role, content, position)
+ORDER BY position
+""")
+
+
+async def write_turns_pg(conn: AsyncConnection, turns: list[TurnRow]) -> None:
+    """`write_turns` for PostgreSQL in one statement, on a connection in autocommit mode."""
+    new = [t for t in turns if t[1]]
+    await conn.execute(_WRITE_TURNS_PG, {
+        "now": utcnow(),
+        "new_ids": [t[0] for t in new], "new_assistants": [t[2] for t in new], "new_owners": [t[3] for t in new],
+        "continued_ids": [t[0] for t in turns if not t[1]],
+        "conversation_ids": [t[0] for t in turns for _ in (0, 1)],
+        "roles": ["user", "assistant"] * len(turns),
+        "contents": [text for t in turns for text in (t[4], t[5])],
+    })
