@@ -1,4 +1,7 @@
-from sqlalchemy import Connection, delete, insert, select, text, update
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Connection, DateTime, Dialect, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from database.models import Conversation, ConversationMessage, utcnow
@@ -24,21 +27,25 @@ async def delete_for_owners(session: AsyncSession, owners: list[str]) -> None:
 TurnRow = tuple[str, bool, int, str, str, str]
 
 
-def write_turns(conn: Connection, turns: list[TurnRow]) -> None:
-    """Insert finished turns with one statement per table: the conversation writer's batch."""
-    now = utcnow()
-    new = [{"id": c, "assistant_id": a, "owner": o, "created_at": now, "updated_at": now}
-           for c, is_new, a, o, _, _ in turns if is_new]
+def write_turns_sqlite(conn: Connection, turns: list[TurnRow]) -> None:
+    """Insert a batch of finished turns on SQLite: plain driver statements (half the CPU of Core
+    statements, and this runs on the chat path's event loop), timestamps stored as Core stores them."""
+    now = _sqlite_datetime(conn.dialect)(utcnow())
+    new = [(c, a, o, now, now) for c, is_new, a, o, _, _ in turns if is_new]
     if new:
-        conn.execute(insert(Conversation), new)
-    rows = []
-    for c, _, _, _, user_text, answer in turns:
-        rows.append({"conversation_id": c, "role": "user", "content": user_text, "created_at": now})
-        rows.append({"conversation_id": c, "role": "assistant", "content": answer, "created_at": now})
-    conn.execute(insert(ConversationMessage), rows)
-    continued = [c for c, is_new, *_ in turns if not is_new]
+        conn.exec_driver_sql("INSERT INTO conversations (id, assistant_id, owner, created_at, updated_at) "
+                             "VALUES (?, ?, ?, ?, ?)", new)
+    conn.exec_driver_sql("INSERT INTO conversation_messages (conversation_id, role, content, created_at) "
+                         "VALUES (?, ?, ?, ?)",
+                         [(c, role, content, now) for c, _, _, _, user_text, answer in turns
+                          for role, content in (("user", user_text), ("assistant", answer))])
+    continued = [(now, c) for c, is_new, *_ in turns if not is_new]
     if continued:
-        conn.execute(update(Conversation).where(Conversation.id.in_(continued)).values(updated_at=now))
+        conn.exec_driver_sql("UPDATE conversations SET updated_at = ? WHERE id = ?", continued)
+
+
+def _sqlite_datetime(dialect: Dialect) -> Callable[[datetime], str]:
+    return DateTime().dialect_impl(dialect).bind_processor(dialect)  # type: ignore[return-value]
 
 
 # The same batch on PostgreSQL as one statement (one round trip, atomic without a transaction block):
@@ -61,7 +68,7 @@ ORDER BY position
 
 
 async def write_turns_pg(conn: AsyncConnection, turns: list[TurnRow]) -> None:
-    """`write_turns` for PostgreSQL in one statement, on a connection in autocommit mode."""
+    """The batch on PostgreSQL in one statement, on a connection in autocommit mode."""
     new = [t for t in turns if t[1]]
     await conn.execute(_WRITE_TURNS_PG, {
         "now": utcnow(),

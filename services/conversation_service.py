@@ -135,7 +135,7 @@ class ConversationWriter:
                 raw.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             try:
                 with conn.begin():
-                    conversation_repository.write_turns(conn, rows)
+                    conversation_repository.write_turns_sqlite(conn, rows)
                 if wait:
                     raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
             finally:
