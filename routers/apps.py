@@ -12,7 +12,7 @@ from errors import NotFound, Unauthenticated
 from models.chat import ApplicationInfo, AssistantEndpoint, ChatResponse, ChatTurnRequest
 from models.common import error_responses
 from routers.chat import CHAT_ERRORS, answer
-from routers.deps import CacheDep, ChatServiceDep, CurrentCaller, SettingsDep, get_caller, oauth2_scheme
+from routers.deps import ChatServiceDep, CurrentCaller, get_caller, oauth2_scheme
 from routers.sse import STREAM_RESPONSE_DOC
 from services.auth_service import Caller
 from services.chat_service import ChatService
@@ -61,10 +61,10 @@ async def _turn(request: Request) -> ChatTurnRequest:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from exc
 
 
-async def _caller(request: Request, settings: SettingsDep, cache: CacheDep) -> Caller:
+async def _caller(request: Request) -> Caller:
     if not (request.headers.get("authorization") or request.headers.get("x-api-key")):
         raise Unauthenticated()
-    return await get_caller(request, settings, cache, await oauth2_scheme(request))
+    return await get_caller(request, await oauth2_scheme(request))
 
 
 def _methods_elsewhere(request: Request) -> list[str]:
@@ -82,8 +82,8 @@ def _methods_elsewhere(request: Request) -> list[str]:
 # DELETE on e.g. /admin/users/abc matched this route's path alone and got an undeclared 405.
 @endpoints_router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False,
                             response_model=None)
-async def custom_endpoint(path: str, request: Request, service: ChatServiceDep, settings: SettingsDep,
-                          cache: CacheDep) -> Response | ApplicationInfo | ChatResponse:
+async def custom_endpoint(path: str, request: Request,
+                          service: ChatServiceDep) -> Response | ApplicationInfo | ChatResponse:
     """Admin-defined `endpoint` paths: GET an application's, POST an assistant's or
     `{application endpoint}/{assistant slug}`. A known path with another method is a 405, as
     Starlette answers it; anything else is an ordinary 404."""
@@ -92,7 +92,7 @@ async def custom_endpoint(path: str, request: Request, service: ChatServiceDep, 
     if kind is None and request.method in ("GET", "POST"):  # created a moment ago on another worker?
         kind = _endpoint_kind(await service.refreshed_snapshot(), request.method, full)
     if kind is not None:
-        caller = await _caller(request, settings, cache)
+        caller = await _caller(request)
         if kind == "application":
             return application_info(caller, await service.application(caller, endpoint=full))
         if kind == "assistant":

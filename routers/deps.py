@@ -37,10 +37,13 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-async def get_current_user(settings: SettingsDep, cache: CacheDep, token: TokenDep) -> UserSnapshot:
+# The caller dependencies read settings and cache from app.state themselves rather than through
+# SettingsDep/CacheDep: each dependency FastAPI resolves costs CPU on every chat request.
+async def get_current_user(request: Request, token: TokenDep) -> UserSnapshot:
     if not token:
         raise Unauthenticated()
-    return await auth_service.user_from_token(settings, cache, token)
+    state = request.app.state
+    return await auth_service.user_from_token(state.settings, state.cache, token)
 
 
 CurrentUser = Annotated[UserSnapshot, Depends(get_current_user)]
@@ -56,15 +59,16 @@ async def require_admin(user: CurrentUser, session: SessionDep) -> UserSnapshot:
 CurrentAdmin = Annotated[UserSnapshot, Depends(require_admin)]
 
 
-async def get_caller(request: Request, settings: SettingsDep, cache: CacheDep, token: TokenDep) -> Caller:
+async def get_caller(request: Request, token: TokenDep) -> Caller:
     """A user's JWT, or an application client key (Bearer or X-API-Key)."""
     credential = token or request.headers.get("x-api-key")
     if not credential:
         raise Unauthenticated("Not authenticated: send 'Authorization: Bearer <token or client key>' "
                               "or 'X-API-Key: <client key>'")
+    state = request.app.state
     if credential.startswith("vak_"):
-        return await auth_service.caller_from_client_key(cache, credential)
-    return Caller(user=await auth_service.user_from_token(settings, cache, credential))
+        return await auth_service.caller_from_client_key(state.cache, credential)
+    return Caller(user=await auth_service.user_from_token(state.settings, state.cache, credential))
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
