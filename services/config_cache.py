@@ -26,6 +26,7 @@ class ConfigCache:
         self._sessionmaker = sessionmaker
         self._poll_interval = poll_interval
         self._entries: dict[Hashable, Any] = {}
+        self._loading: dict[Hashable, asyncio.Task[Any]] = {}
         self._generation = 0
         self.version = -1
         self.listeners: list[Callable[[], None]] = []
@@ -35,9 +36,21 @@ class ConfigCache:
             return self._entries[key]  # type: ignore[no-any-return]
         except KeyError:
             pass
-        generation = self._generation
-        async with self._sessionmaker() as session:
-            value = await loader(session)
+        # One load per key at a time: after a change, the requests in flight (hundreds under load)
+        # share it instead of each reading the whole configuration. It runs as a task of its own so
+        # that a caller that goes away does not cancel it for the others.
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = self._loading[key] = asyncio.create_task(self._load(key, loader, self._generation))
+        return await asyncio.shield(loading)  # type: ignore[no-any-return]
+
+    async def _load(self, key: Hashable, loader: Callable[[AsyncSession], Awaitable[T]], generation: int) -> T:
+        try:
+            async with self._sessionmaker() as session:
+                value = await loader(session)
+        finally:
+            if generation == self._generation:
+                del self._loading[key]
         # A change that landed while we were loading makes this value stale: don't keep it.
         if generation == self._generation:
             self._entries[key] = value
@@ -56,6 +69,7 @@ class ConfigCache:
 
     def invalidate(self) -> None:
         self._entries.clear()
+        self._loading = {}  # loads under way read the old configuration: later callers start afresh
         self._generation += 1
         for listener in self.listeners:
             listener()
