@@ -72,13 +72,14 @@ class ConversationWriter:
             # No pre-ping (a round trip per batch): a connection lost since the last batch fails
             # that batch with a 503 asking to retry, and the pool replaces it for the next one.
             self._postgres = create_async_engine(async_url(database_url), pool_size=1, max_overflow=0,
-                                                 isolation_level="AUTOCOMMIT")
+                                                 isolation_level="AUTOCOMMIT",
+                                                 connect_args={"application_name": WRITER_NAME})
         else:
             self._sqlite = create_engine(sync_url(database_url), pool_size=1, max_overflow=0)
             event.listen(self._sqlite, "connect", _writer_pragmas)
             with self._sqlite.connect():  # connect now, where waiting for a lock blocks no request
                 pass
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conversation-writer")
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WRITER_NAME)
             self._since_checkpoint = 0
         self._pending: list[tuple[Turn, asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
@@ -150,6 +151,7 @@ class ConversationWriter:
             self._sqlite.dispose()
 
 
+WRITER_NAME = "conversation-writer"  # its PostgreSQL application_name, its SQLite thread's name
 _CHECKPOINT_EVERY_BYTES = 4 * 1024 * 1024  # about SQLite's own default of 1,000 pages
 _BUSY_TIMEOUT_MS = 10_000
 

@@ -8,12 +8,19 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import make_url
+from sqlalchemy import create_engine, make_url, text
 
 from config import Settings
 from database.bootstrap import migrate_and_seed
-from database.database import make_engine, make_sessionmaker
-from services.conversation_service import ConversationWriter, Turn, load_history, new_conversation_id
+from database.database import is_sqlite, make_engine, make_sessionmaker, sync_url
+from errors import ServiceUnavailable
+from services.conversation_service import (
+    WRITER_NAME,
+    ConversationWriter,
+    Turn,
+    load_history,
+    new_conversation_id,
+)
 from services.seed_service import seed
 from tests.conftest import make_settings
 
@@ -96,3 +103,22 @@ async def test_sqlite_wal_is_checkpointed_as_turns_are_written(seeded_sqlite: st
     # Without checkpoints the WAL would hold every page written (over 16 MB).
     assert 0 < largest < 8 * 1024 * 1024
 
+
+
+async def test_postgres_writer_recovers_from_a_lost_connection(
+        client: TestClient, admin_headers: dict[str, str], settings: Settings) -> None:
+    if is_sqlite(settings.database_url):
+        pytest.skip("PostgreSQL only: its writer keeps a connection of its own")
+    assistant_id = client.get("/admin/assistants", headers=admin_headers).json()["data"][0]["id"]
+    owner, conversation = "user:writer-restart", new_conversation_id()
+    async for writer in running(ConversationWriter(settings.database_url)):
+        await writer.record(Turn(conversation, True, assistant_id, owner, "q1", "a1"))
+        with create_engine(sync_url(settings.database_url)).connect() as admin:  # e.g. a database restart
+            killed = admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                        "WHERE application_name = :name"), {"name": WRITER_NAME}).all()
+        assert killed == [(True,)]
+        with pytest.raises(ServiceUnavailable, match="retry"):
+            await writer.record(Turn(conversation, False, assistant_id, owner, "q2", "a2"))
+        await writer.record(Turn(conversation, False, assistant_id, owner, "q3", "a3"))  # reconnected
+    assert await history(settings.database_url, conversation, owner, assistant_id) == [
+        ("user", "q1"), ("assistant", "a1"), ("user", "q3"), ("assistant", "a3")]
