@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from database.database import async_url, is_sqlite, sqlite_pragmas, sync_url
@@ -95,21 +95,26 @@ class ConversationWriter:
             await self._wakeup.wait()
             self._wakeup.clear()
             batch, self._pending = self._pending, []
-            if not batch:
-                continue
-            try:
-                await self._store([(t.conversation_id, t.is_new, t.assistant_id, t.owner, t.user_text,
-                                    t.assistant_text) for t, _ in batch])
-            except (SQLAlchemyError, OSError) as exc:
-                log.warning("storing %d conversation turns failed: %s", len(batch), type(exc).__name__)
-                error = ServiceUnavailable("The answer could not be stored in the conversation history; retry")
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
-            for _, future in batch:
-                if not future.done():
-                    future.set_result(None)
+            if batch:
+                await self._flush(batch)
+
+    async def _flush(self, batch: list[tuple[Turn, asyncio.Future[None]]]) -> None:
+        try:
+            await self._store([(t.conversation_id, t.is_new, t.assistant_id, t.owner, t.user_text,
+                                t.assistant_text) for t, _ in batch])
+        except IntegrityError:
+            # A turn whose assistant or conversation was deleted meanwhile: store the others alone.
+            if len(batch) > 1:
+                for one in batch:
+                    await self._flush([one])
+                return
+            _settle(batch, NotFound("The assistant or conversation was deleted while this turn was answered: "
+                                    "the turn was not stored; start a new conversation"))
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("storing %d conversation turns failed: %s", len(batch), type(exc).__name__)
+            _settle(batch, ServiceUnavailable("The answer could not be stored in the conversation history; retry"))
+        else:
+            _settle(batch, None)
 
     async def _store(self, rows: list[TurnRow]) -> None:
         if self._postgres is not None:
@@ -162,6 +167,15 @@ def _writer_pragmas(dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
     cur.execute("PRAGMA busy_timeout=0")  # never wait on the event loop: the thread waits instead
     cur.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run on the thread
     cur.close()
+
+
+def _settle(batch: list[tuple[Turn, asyncio.Future[None]]], error: Exception | None) -> None:
+    for _, future in batch:
+        if not future.done():  # a request that went away no longer waits
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
 
 
 def _is_busy(exc: OperationalError) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, make_url, text
 from config import Settings
 from database.bootstrap import migrate_and_seed
 from database.database import is_sqlite, make_engine, make_sessionmaker, sync_url
-from errors import ServiceUnavailable
+from errors import NotFound, ServiceUnavailable
 from services.conversation_service import (
     WRITER_NAME,
     ConversationWriter,
@@ -111,14 +111,34 @@ async def test_postgres_writer_recovers_from_a_lost_connection(
         pytest.skip("PostgreSQL only: its writer keeps a connection of its own")
     assistant_id = client.get("/admin/assistants", headers=admin_headers).json()["data"][0]["id"]
     owner, conversation = "user:writer-restart", new_conversation_id()
+    database = create_engine(sync_url(settings.database_url))
+    writers = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+    with database.connect() as admin:
+        others = set(admin.execute(writers, {"name": WRITER_NAME}).scalars())  # the app's own writer
     async for writer in running(ConversationWriter(settings.database_url)):
         await writer.record(Turn(conversation, True, assistant_id, owner, "q1", "a1"))
-        with create_engine(sync_url(settings.database_url)).connect() as admin:  # e.g. a database restart
-            killed = admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                        "WHERE application_name = :name"), {"name": WRITER_NAME}).all()
-        assert killed == [(True,)]
+        with database.connect() as admin:  # as a database restart would
+            ours = set(admin.execute(writers, {"name": WRITER_NAME}).scalars()) - others
+            assert len(ours) == 1
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": ours.pop()})
         with pytest.raises(ServiceUnavailable, match="retry"):
             await writer.record(Turn(conversation, False, assistant_id, owner, "q2", "a2"))
         await writer.record(Turn(conversation, False, assistant_id, owner, "q3", "a3"))  # reconnected
+    database.dispose()
     assert await history(settings.database_url, conversation, owner, assistant_id) == [
         ("user", "q1"), ("assistant", "a1"), ("user", "q3"), ("assistant", "a3")]
+
+
+async def test_a_turn_of_a_deleted_assistant_fails_alone(
+        client: TestClient, admin_headers: dict[str, str], settings: Settings) -> None:
+    assistant_id = client.get("/admin/assistants", headers=admin_headers).json()["data"][0]["id"]
+    kept = new_conversation_id()
+    async for writer in running(ConversationWriter(settings.database_url)):
+        results = await asyncio.gather(
+            writer.record(Turn(kept, True, assistant_id, "user:1", "still here", "yes")),
+            writer.record(Turn(new_conversation_id(), True, 2**31 - 1, "user:1", "gone", "deleted meanwhile")),
+            return_exceptions=True)
+    assert results[0] is None
+    assert isinstance(results[1], NotFound) and "deleted" in results[1].detail
+    assert await history(settings.database_url, kept, "user:1", assistant_id) == [("user", "still here"),
+                                                                                 ("assistant", "yes")]
