@@ -5,7 +5,7 @@ with wrk (Debian package `wrk`) over loopback:
   1. GET /health (the baseline) and POST /chat/assistant, zero-latency upstream, 32 connections;
   2. POST /chat/assistant with 50 ms upstream latency, 32 connections (ideal: 640 req/s);
   3. 1,000 concurrent streaming requests held open against a slow upstream;
-and reports req/s, p50/p99 and the worker's RSS idle and under load."""
+and reports req/s, p50/p99, the worker's CPU time per request and its RSS idle and under load."""
 
 import argparse
 import asyncio
@@ -15,7 +15,7 @@ import time
 import aiohttp
 import httpx
 
-from benchmarks.common import fake_upstream, login, rss_mb, service, wrk
+from benchmarks.common import cpu_seconds, fake_upstream, login, rss_mb, service, wrk
 
 
 def configure(url: str, upstream: str, headers: dict[str, str]) -> int:
@@ -73,6 +73,15 @@ async def hold_streams(url: str, headers: dict[str, str], assistant_id: int, n: 
             "peak_rss_mb": round(peak, 1)}
 
 
+def measured(pid: int, url: str, seconds: int, body: str | None = None,
+             headers: dict[str, str] | None = None) -> dict[str, float]:
+    """wrk's figures plus the service's CPU time per request: steadier than req/s on a shared machine."""
+    before = cpu_seconds(pid)
+    result = wrk(url, connections=32, seconds=seconds, body=body, headers=headers)
+    result["cpu_ms_per_request"] = round((cpu_seconds(pid) - before) * 1000 / (result["rps"] * seconds), 3)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
@@ -88,15 +97,15 @@ def main() -> None:
         httpx.post(f"{url}/chat/assistant", headers={**headers, "Content-Type": "application/json"},
                    content=body).raise_for_status()  # warm
         report["rss_idle_mb"] = round(rss_mb(proc.pid), 1)
-        health = wrk(f"{url}/health", connections=32, seconds=args.seconds)
-        chat = wrk(f"{url}/chat/assistant", connections=32, seconds=args.seconds, body=body, headers=headers)
+        health = measured(proc.pid, f"{url}/health", args.seconds)
+        chat = measured(proc.pid, f"{url}/chat/assistant", args.seconds, body=body, headers=headers)
         report["rss_after_load_mb"] = round(rss_mb(proc.pid), 1)
         report["health"] = health
         report["chat_zero_latency"] = chat
         report["chat_vs_health"] = round(chat["rps"] / health["rps"], 3)
         repoint(url, slow50, headers)
-        report["chat_50ms_latency"] = wrk(f"{url}/chat/assistant", connections=32, seconds=args.seconds,
-                                          body=body, headers=headers)
+        report["chat_50ms_latency"] = measured(proc.pid, f"{url}/chat/assistant", args.seconds,
+                                               body=body, headers=headers)
         report["chat_50ms_share_of_ideal_640"] = round(report["chat_50ms_latency"]["rps"] / 640, 3)  # type: ignore[index]
         repoint(url, slow, headers)
         report["streaming_1000"] = asyncio.run(hold_streams(url, headers, assistant_id, args.streams, proc.pid))
