@@ -91,16 +91,18 @@ async def test_sqlite_turn_waits_for_a_writer_holding_the_lock(seeded_sqlite: st
     assert stored == [("user", "hi"), ("assistant", "hello")]
 
 
-async def test_sqlite_wal_is_checkpointed_as_turns_are_written(seeded_sqlite: str) -> None:
+@pytest.mark.parametrize(("turns", "answer_size"), [(64, 256 * 1024), (1_000, 5)], ids=["long", "short"])
+async def test_sqlite_wal_is_checkpointed_as_turns_are_written(seeded_sqlite: str, turns: int,
+                                                               answer_size: int) -> None:
     assistant_id = any_assistant_id(seeded_sqlite)
     wal = Path(make_url(seeded_sqlite).database + "-wal")
-    answer = "x" * 256 * 1024
     largest = 0
     async for writer in running(ConversationWriter(seeded_sqlite)):
-        for _ in range(64):  # 16 MB of answers, one turn at a time
-            await writer.record(Turn(new_conversation_id(), True, assistant_id, "user:1", "q", answer))
+        for _ in range(turns):  # one turn per commit
+            await writer.record(Turn(new_conversation_id(), True, assistant_id, "user:1", "q", "x" * answer_size))
             largest = max(largest, wal.stat().st_size)
-    # Without checkpoints the WAL would hold every page written (over 16 MB).
+    # Without checkpoints the WAL would hold every page written: over 16 MB of long answers, or
+    # ~29 KB per commit of short ones (the pages each commit touches, whole).
     assert 0 < largest < 8 * 1024 * 1024
 
 
