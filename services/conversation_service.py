@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sqlite3
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
@@ -62,8 +62,9 @@ class ConversationWriter:
       psycopg's async I/O: one round trip per batch (a transaction block took five).
     - SQLite: on the event loop through a connection of its own that never waits: it does not wait
       for the write lock (another process or an admin write holding it sends the batch to a thread
-      that waits) and does not checkpoint the WAL (fsyncs of up to 20 ms); every ~4 MB of WAL,
-      the batch goes to that thread, which writes it and checkpoints the WAL there."""
+      that waits) and does not checkpoint the WAL (fsyncs of up to 20 ms): every ~4 MB of WAL that
+      thread checkpoints it beside the loop's writes, and every ~64 MB the batch goes to the thread,
+      which writes it and checkpoints what little is left, so that the WAL starts over."""
 
     def __init__(self, database_url: str) -> None:
         self._postgres: AsyncEngine | None = None
@@ -75,12 +76,15 @@ class ConversationWriter:
                                                  isolation_level="AUTOCOMMIT",
                                                  connect_args={"application_name": WRITER_NAME})
         else:
-            self._sqlite = create_engine(sync_url(database_url), pool_size=1, max_overflow=0)
+            # Two connections: the event loop's writes, and the thread's checkpoints beside them.
+            self._sqlite = create_engine(sync_url(database_url), pool_size=2, max_overflow=0)
             event.listen(self._sqlite, "connect", _writer_pragmas)
             with self._sqlite.connect():  # connect now, where waiting for a lock blocks no request
                 pass
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WRITER_NAME)
-            self._since_checkpoint = 0
+            self._since_checkpoint = self._since_restart = 0
+            self._checkpointing: Future[None] = Future()
+            self._checkpointing.set_result(None)
         self._pending: list[tuple[Turn, asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
 
@@ -122,16 +126,33 @@ class ConversationWriter:
                 await conversation_repository.write_turns_pg(conn, rows)
             return
         assert self._sqlite is not None
-        self._since_checkpoint += _WAL_BYTES_PER_COMMIT + sum(len(r[4]) + len(r[5]) for r in rows)
-        if self._since_checkpoint < _CHECKPOINT_EVERY_BYTES:
+        wal_bytes = _WAL_BYTES_PER_COMMIT + sum(len(r[4]) + len(r[5]) for r in rows)
+        self._since_checkpoint += wal_bytes
+        self._since_restart += wal_bytes
+        if self._since_restart < _RESTART_EVERY_BYTES:
             try:
                 self._write_sqlite(rows, wait=False)
-                return
             except OperationalError as exc:
                 if not _is_busy(exc):
                     raise
-        self._since_checkpoint = 0
+            else:
+                if self._since_checkpoint >= _CHECKPOINT_EVERY_BYTES and self._checkpointing.done():
+                    self._since_checkpoint = 0
+                    self._checkpointing = self._executor.submit(self._checkpoint)
+                return
+        # Writes paused for this one: the checkpoint after it can copy everything and the WAL
+        # starts over from its beginning (those beside the loop's writes never catch up with them).
+        self._since_checkpoint = self._since_restart = 0
         await asyncio.get_running_loop().run_in_executor(self._executor, self._write_sqlite, rows, True)
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the database beside the event loop's writes (they go on meanwhile)."""
+        assert self._sqlite is not None
+        try:
+            with self._sqlite.connect() as conn:
+                conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            log.warning("WAL checkpoint failed: %s", type(exc).__name__)
 
     def _write_sqlite(self, rows: list[TurnRow], wait: bool) -> None:
         assert self._sqlite is not None
@@ -158,6 +179,7 @@ class ConversationWriter:
 
 WRITER_NAME = "conversation-writer"  # its PostgreSQL application_name, its SQLite thread's name
 _CHECKPOINT_EVERY_BYTES = 4 * 1024 * 1024  # about SQLite's own default of 1,000 pages
+_RESTART_EVERY_BYTES = 16 * _CHECKPOINT_EVERY_BYTES
 # What a commit adds to the WAL beside the text: every page it touched, whole (~29 KB measured for one
 # short turn: the two tables' leaves and their indexes).
 _WAL_BYTES_PER_COMMIT = 32 * 1024
