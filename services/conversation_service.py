@@ -70,9 +70,10 @@ class ConversationWriter:
         self._postgres: AsyncEngine | None = None
         self._sqlite: Engine | None = None
         if not is_sqlite(database_url):
-            # No pre-ping (a round trip per batch): a connection lost since the last batch fails
+            # No pre-ping (a round trip per batch): a connection lost since its last batch fails
             # that batch with a 503 asking to retry, and the pool replaces it for the next one.
-            self._postgres = create_async_engine(async_url(database_url), pool_size=1, max_overflow=0,
+            self._postgres = create_async_engine(async_url(database_url), pool_size=_POSTGRES_BATCHES_IN_FLIGHT,
+                                                 max_overflow=0,
                                                  isolation_level="AUTOCOMMIT",
                                                  connect_args={"application_name": WRITER_NAME})
         else:
@@ -87,6 +88,11 @@ class ConversationWriter:
             self._checkpointing.set_result(None)
         self._pending: list[tuple[Turn, asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
+        # PostgreSQL: a second batch goes out while the first one's round trip is under way (turns
+        # of one conversation are never in two batches at once: its next turn waits for this one's
+        # answer).
+        self._slots = asyncio.Semaphore(_POSTGRES_BATCHES_IN_FLIGHT)
+        self._flushing: set[asyncio.Task[None]] = set()
 
     async def record(self, turn: Turn) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -98,9 +104,23 @@ class ConversationWriter:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
+            if self._postgres is None:  # SQLite writes one at a time anyway: at once, in this task
+                batch, self._pending = self._pending, []
+                if batch:
+                    await self._flush(batch)
+                continue
+            await self._slots.acquire()
             batch, self._pending = self._pending, []
-            if batch:
-                await self._flush(batch)
+            if not batch:
+                self._slots.release()
+                continue
+            flush = asyncio.create_task(self._flush(batch))
+            self._flushing.add(flush)
+            flush.add_done_callback(self._flushed)
+
+    def _flushed(self, flush: asyncio.Task[None]) -> None:
+        self._flushing.discard(flush)
+        self._slots.release()
 
     async def _flush(self, batch: list[tuple[Turn, asyncio.Future[None]]]) -> None:
         try:
@@ -170,6 +190,7 @@ class ConversationWriter:
                     raw.execute("PRAGMA busy_timeout=0")
 
     async def close(self) -> None:
+        await asyncio.gather(*self._flushing, return_exceptions=True)
         if self._postgres is not None:
             await self._postgres.dispose()
         if self._sqlite is not None:
@@ -178,6 +199,7 @@ class ConversationWriter:
 
 
 WRITER_NAME = "conversation-writer"  # its PostgreSQL application_name, its SQLite thread's name
+_POSTGRES_BATCHES_IN_FLIGHT = 2
 _CHECKPOINT_EVERY_BYTES = 4 * 1024 * 1024  # about SQLite's own default of 1,000 pages
 _RESTART_EVERY_BYTES = 16 * _CHECKPOINT_EVERY_BYTES
 # What a commit adds to the WAL beside the text: every page it touched, whole (~29 KB measured for one
