@@ -111,7 +111,10 @@ def test_regular_user_sees_no_write_controls_and_is_refused_writes(admin_page: A
 
 def test_login_and_navigation_work_with_the_keyboard_alone(page: Any) -> None:
     page.goto("/panel/login")
-    page.keyboard.type(ADMIN[0])  # the username field has the focus when the page opens
+    # The username field has the focus when the page opens (wait for it: typing before the browser
+    # applied autofocus lost the first letters once).
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.type(ADMIN[0])
     page.keyboard.press("Tab")
     page.keyboard.type(ADMIN[1])
     page.keyboard.press("Enter")
