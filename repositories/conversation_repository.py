@@ -1,5 +1,6 @@
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Connection, DateTime, Dialect, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -44,6 +45,7 @@ def write_turns_sqlite(conn: Connection, turns: list[TurnRow]) -> None:
         conn.exec_driver_sql("UPDATE conversations SET updated_at = ? WHERE id = ?", continued)
 
 
+@cache  # built once per engine's dialect, not once per batch on the event loop
 def _sqlite_datetime(dialect: Dialect) -> Callable[[datetime], str]:
     return DateTime().dialect_impl(dialect).bind_processor(dialect)  # type: ignore[return-value]
 
